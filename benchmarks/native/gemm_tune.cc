@@ -1,0 +1,100 @@
+// GEMM GFLOP/s straight on the kernel library, without Node: a tuning aid for block sizes and
+// micro-kernels. Usage: keel_gemm_tune [isa] [threads] [shapes...]
+// A shape is either `n` (square n x n x n) or `MxKxN` (C is M x N, the depth is K), e.g.
+//   keel_gemm_tune avx512 1 64 128 512 128x784x512 32768x576x64
+// Each shape is timed as the best of several batches of back-to-back calls, so the noise of a
+// shared machine shows up as a lower rate in some batches rather than in the reported one.
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+#include "core/cpu.h"
+#include "core/thread_pool.h"
+#include "kernels/gemm/gemm.h"
+#include "kernels/gemm/ukernel.h"
+
+using namespace keel;
+
+namespace {
+
+struct Shape {
+  std::size_t m, k, n;
+};
+
+bool parseShape(const char* s, Shape* out) {
+  std::size_t m = 0, k = 0, n = 0;
+  char tail = 0;
+  if (std::sscanf(s, "%zux%zux%zu%c", &m, &k, &n, &tail) == 3 && m && k && n) {
+    *out = {m, k, n};
+    return true;
+  }
+  if (std::sscanf(s, "%zu%c", &n, &tail) == 1 && n) {
+    *out = {n, n, n};
+    return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Isa isa = bestIsa();
+  if (argc > 1 && !parseIsa(argv[1], &isa)) isa = bestIsa();
+  setActiveIsa(isa);
+  const std::size_t threads = argc > 2 ? std::atoi(argv[2]) : 1;
+  setNumThreads(threads);
+  std::vector<Shape> shapes;
+  for (int i = 3; i < argc; i++) {
+    Shape s;
+    if (!parseShape(argv[i], &s)) {
+      std::fprintf(stderr, "bad shape '%s' (want n or MxKxN)\n", argv[i]);
+      return 2;
+    }
+    shapes.push_back(s);
+  }
+  if (shapes.empty()) {
+    for (std::size_t n : {64, 128, 256, 512, 1024, 2048}) shapes.push_back({n, n, n});
+    shapes.push_back({128, 784, 512});
+    shapes.push_back({128, 512, 256});
+    shapes.push_back({32768, 576, 64});
+  }
+  // KEEL_TUNE_BLOCKS=kc,nc,mc overrides the kernel's cache blocking for this run.
+  GemmKernel& kern = const_cast<GemmKernel&>(f32GemmKernel(isa));
+  if (const char* blocks = std::getenv("KEEL_TUNE_BLOCKS")) {
+    std::sscanf(blocks, "%zu,%zu,%zu", &kern.kc, &kern.nc, &kern.mc);
+  }
+  // KEEL_TUNE_REPS: timed batches per shape (best one reported).
+  int batches = 7;
+  if (const char* r = std::getenv("KEEL_TUNE_REPS")) batches = std::max(1, std::atoi(r));
+  std::printf("kernel %s, %zu thread(s), kc=%zu nc=%zu mc=%zu\n", kern.name, threads, kern.kc,
+              kern.nc, kern.mc);
+  for (const Shape& s : shapes) {
+    std::vector<float> a(s.m * s.k, 0.5f), b(s.k * s.n, 0.25f), c(s.m * s.n);
+    SgemmArgs g;
+    g.m = s.m; g.n = s.n; g.k = s.k;
+    g.a = a.data(); g.b = b.data(); g.c = c.data();
+    g.lda = s.k; g.ldb = s.n; g.ldc = s.n;
+    const double flops = 2.0 * s.m * s.n * s.k;
+    // About 0.1 s per batch, at least 3 calls.
+    const int reps = static_cast<int>(std::max(3.0, 2e10 / flops));
+    for (int i = 0; i < std::min(reps, 50); i++) sgemm(g, threads);  // warm caches and the pool
+    double best = 1e30;
+    for (int r = 0; r < batches; r++) {
+      auto t0 = std::chrono::steady_clock::now();
+      for (int i = 0; i < reps; i++) sgemm(g, threads);
+      double dt = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() / reps;
+      if (dt < best) best = dt;
+    }
+    char label[64];
+    if (s.m == s.n && s.n == s.k) {
+      std::snprintf(label, sizeof label, "n=%zu", s.n);
+    } else {
+      std::snprintf(label, sizeof label, "%zux%zux%zu", s.m, s.k, s.n);
+    }
+    std::printf("%-14s %7.1f GFLOP/s  %9.2f us\n", label, flops / best / 1e9, best * 1e6);
+  }
+  return 0;
+}

@@ -1,0 +1,99 @@
+#include "args.h"
+
+#include <cmath>
+#include <cstdio>
+
+namespace keel {
+namespace binding {
+
+std::string describeValue(const Napi::Value& value) {
+  if (value.IsUndefined()) return "undefined";
+  if (value.IsNull()) return "null";
+  if (value.IsNumber()) {
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%.17g of type number", value.As<Napi::Number>().DoubleValue());
+    return buf;
+  }
+  if (value.IsBoolean()) return value.As<Napi::Boolean>().Value() ? "true" : "false";
+  if (value.IsString()) return "'" + value.As<Napi::String>().Utf8Value() + "' of type string";
+  if (value.IsTypedArray()) {
+    switch (value.As<Napi::TypedArray>().TypedArrayType()) {
+      case napi_int8_array: return "an Int8Array";
+      case napi_uint8_array: return "a Uint8Array";
+      case napi_uint8_clamped_array: return "a Uint8ClampedArray";
+      case napi_int16_array: return "an Int16Array";
+      case napi_uint16_array: return "a Uint16Array";
+      case napi_int32_array: return "an Int32Array";
+      case napi_uint32_array: return "a Uint32Array";
+      case napi_float32_array: return "a Float32Array";
+      case napi_float64_array: return "a Float64Array";
+      default: return "a typed array";
+    }
+  }
+  if (value.IsArray()) return "an Array";
+  if (value.IsArrayBuffer()) return "an ArrayBuffer";
+  if (value.IsFunction()) return "a function";
+  return "an object";
+}
+
+void throwTypeError(Napi::Env env, const char* fn, const char* what, const char* name,
+                    const Napi::Value& value) {
+  throw Napi::TypeError::New(env, std::string(fn) + ": expected " + what + " for " + name +
+                                      " but received " + describeValue(value));
+}
+
+void throwRangeError(Napi::Env env, const std::string& message) {
+  Napi::Error error = Napi::RangeError::New(env, message);
+  throw error;
+}
+
+void requireArgCount(const Napi::CallbackInfo& info, std::size_t count, const char* fn) {
+  if (info.Length() < count) {
+    throw Napi::TypeError::New(info.Env(), std::string(fn) + ": expected " + std::to_string(count) +
+                                               " arguments but received " +
+                                               std::to_string(info.Length()));
+  }
+}
+
+std::size_t dimArg(const Napi::CallbackInfo& info, std::size_t i, const char* fn, const char* name) {
+  const Napi::Value v = info[i];
+  if (!v.IsNumber()) throwTypeError(info.Env(), fn, "a non-negative integer", name, v);
+  const double d = v.As<Napi::Number>().DoubleValue();
+  if (!(d >= 0) || d != std::floor(d) || d > kMaxDim) {
+    throw Napi::RangeError::New(info.Env(), std::string(fn) +
+                                                ": expected a non-negative integer no larger than "
+                                                "2147483647 for " + name + " but received " +
+                                                describeValue(v));
+  }
+  return static_cast<std::size_t>(d);
+}
+
+float floatArg(const Napi::CallbackInfo& info, std::size_t i, const char* fn, const char* name) {
+  const Napi::Value v = info[i];
+  if (!v.IsNumber()) throwTypeError(info.Env(), fn, "a number", name, v);
+  return static_cast<float>(v.As<Napi::Number>().DoubleValue());
+}
+
+bool transposeArg(const Napi::CallbackInfo& info, std::size_t i, const char* fn, const char* name) {
+  const Napi::Value v = info[i];
+  if (v.IsBoolean()) return v.As<Napi::Boolean>().Value();
+  if (v.IsString()) {
+    const std::string s = v.As<Napi::String>().Utf8Value();
+    if (s == "N" || s == "n") return false;
+    if (s == "T" || s == "t") return true;
+  }
+  throwTypeError(info.Env(), fn, "a boolean or 'N' | 'T'", name, v);
+}
+
+FloatArrayArg float32ArrayArg(const Napi::CallbackInfo& info, std::size_t i, const char* fn,
+                              const char* name) {
+  const Napi::Value v = info[i];
+  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_float32_array) {
+    throwTypeError(info.Env(), fn, "a Float32Array", name, v);
+  }
+  Napi::Float32Array array = v.As<Napi::Float32Array>();
+  return FloatArrayArg{array.Data(), array.ElementLength()};
+}
+
+}  // namespace binding
+}  // namespace keel

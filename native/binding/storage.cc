@@ -1,0 +1,107 @@
+// Native storage handles for one addon instance (the main thread or one worker_thread). The
+// table lives in the instance data, so each JS thread has its own and no global is shared.
+#include <napi.h>
+
+#include <cmath>
+#include <string>
+
+#include "args.h"
+#include "binding.h"
+#include "core/storage.h"
+
+namespace keel {
+namespace binding {
+namespace {
+
+struct InstanceState {
+  StorageTable storage;
+};
+
+StorageTable& table(Napi::Env env) { return env.GetInstanceData<InstanceState>()->storage; }
+
+// The size V8 is told about; it counts toward GC pressure so a loop that drops tensors without
+// disposing them still triggers collections (and the finalizers that free them).
+void reportExternal(Napi::Env env, int64_t delta) {
+  Napi::MemoryManagement::AdjustExternalMemory(env, delta);
+}
+
+uint64_t handleArg(const Napi::CallbackInfo& info, const char* fn) {
+  requireArgCount(info, 1, fn);
+  const Napi::Value v = info[0];
+  if (!v.IsNumber()) throwTypeError(info.Env(), fn, "a storage handle", "handle", v);
+  const double d = v.As<Napi::Number>().DoubleValue();
+  if (!(d >= 1) || d != std::floor(d) || d > StorageTable::kMaxHandle) {
+    throwTypeError(info.Env(), fn, "a storage handle", "handle", v);
+  }
+  return static_cast<uint64_t>(d);
+}
+
+StorageBlock* liveBlock(const Napi::CallbackInfo& info, const char* fn) {
+  const uint64_t handle = handleArg(info, fn);
+  StorageBlock* block = table(info.Env()).lookup(handle);
+  if (block == nullptr) {
+    throw Napi::Error::New(info.Env(), std::string(fn) + ": storage " + std::to_string(handle) +
+                                           " has been freed (use after dispose)");
+  }
+  return block;
+}
+
+}  // namespace
+
+void initStorage(Napi::Env env) { env.SetInstanceData(new InstanceState()); }
+
+Napi::Value storageAlloc(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  requireArgCount(info, 1, "storageAlloc");
+  const Napi::Value v = info[0];
+  if (!v.IsNumber()) throwTypeError(env, "storageAlloc", "a non-negative integer", "bytes", v);
+  const double d = v.As<Napi::Number>().DoubleValue();
+  if (!(d >= 0) || d != std::floor(d) || d > 9007199254740991.0) {
+    throw Napi::RangeError::New(env, "storageAlloc: expected a non-negative integer for bytes but received " +
+                                         describeValue(v));
+  }
+  const bool zero = info.Length() > 1 && info[1].ToBoolean().Value();
+  const std::size_t bytes = static_cast<std::size_t>(d);
+  const uint64_t handle = table(env).allocate(bytes, zero);
+  if (handle == 0) {
+    throw Napi::RangeError::New(env, "storageAlloc: out of memory allocating " + std::to_string(bytes) + " bytes");
+  }
+  reportExternal(env, static_cast<int64_t>(bytes));
+  return Napi::Number::New(env, static_cast<double>(handle));
+}
+
+Napi::Value storageFree(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const uint64_t handle = handleArg(info, "storageFree");
+  StorageBlock* block = table(env).lookup(handle);
+  if (block == nullptr) return Napi::Boolean::New(env, false);
+  const std::size_t bytes = block->bytes();
+  table(env).free(handle);
+  reportExternal(env, -static_cast<int64_t>(bytes));
+  return Napi::Boolean::New(env, true);
+}
+
+Napi::Value storageView(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  StorageBlock* block = liveBlock(info, "storageView");
+  block->retain();
+  // The view owns a reference: it stays valid after the handle is freed, and the memory goes
+  // when the last of the two lets go.
+  return Napi::ArrayBuffer::New(env, block->data(), block->bytes(),
+                                [](Napi::Env, void*, StorageBlock* b) { b->release(); }, block);
+}
+
+Napi::Value storageBytes(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), static_cast<double>(liveBlock(info, "storageBytes")->bytes()));
+}
+
+Napi::Value storageStats(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("live", static_cast<double>(table(env).liveCount()));
+  out.Set("bytes", static_cast<double>(table(env).liveBytes()));
+  return out;
+}
+
+}  // namespace binding
+}  // namespace keel

@@ -1,0 +1,224 @@
+// The GEMM loops, BLIS style, written for row-major C where the micro-kernel loads rows of B as
+// vectors and broadcasts elements of A (the mirror image of BLIS's column-major kernels):
+//
+//   for ic in M step MC:      pack A block (MC x KC)        -> L3
+//     for pc in K step KC:
+//       for jc in N step NC:  pack B block (KC x NC)        -> L2
+//         for ir in MC step MR:   A micro-panel (MR x KC)    -> L1
+//           for jr in NC step NR: micro-kernel on one MR x NR tile of C
+//
+// Threads each take a rectangle of the tile grid (multiples of MR rows and NR columns from the
+// origin) and run these loops on it with their own packing buffers. K is never split and the
+// tile grid does not depend on the thread count, so the result is bit-identical whatever it is.
+#include "gemm.h"
+
+#include <algorithm>
+#include <atomic>
+#include <cstring>
+
+#include "../../core/aligned_alloc.h"
+#include "../../core/cpu.h"
+#include "../../core/thread_pool.h"
+#include "pack.h"
+#include "ukernel.h"
+
+namespace keel {
+namespace {
+
+std::size_t ceilDiv(std::size_t a, std::size_t b) { return (a + b - 1) / b; }
+std::size_t roundUp(std::size_t a, std::size_t b) { return ceilDiv(a, b) * b; }
+
+// Below this many multiply-adds a second thread's wake-up and duplicated packing cost more
+// than it saves.
+constexpr double kMinMacsPerThread = 96.0 * 96.0 * 96.0;
+
+ScratchBuffer& threadScratch() {
+  thread_local ScratchBuffer scratch;
+  return scratch;
+}
+
+// Packed panels start on cache lines: the micro-kernels use aligned vector loads.
+constexpr std::size_t kLineFloats = 16;
+
+struct ScratchLayout {
+  std::size_t a_floats, b_floats, total;
+};
+
+// Scratch for one thread's rectangle of m x n (k deep): packed A block, packed B block and an
+// edge tile, each rounded up to whole cache lines.
+ScratchLayout scratchLayout(const GemmKernel& kern, std::size_t m, std::size_t n, std::size_t k) {
+  const std::size_t kc = std::min(kern.kc, k);
+  const std::size_t mc = std::min(kern.mc, roundUp(m, kern.mr));
+  const std::size_t nc = std::min(kern.nc, roundUp(n, kern.nr));
+  ScratchLayout s;
+  s.a_floats = roundUp(roundUp(mc, kern.mr) * kc, kLineFloats);
+  s.b_floats = roundUp(roundUp(nc, kern.nr) * kc, kLineFloats);
+  s.total = s.a_floats + s.b_floats + roundUp(kern.mr * kern.nr, kLineFloats);
+  return s;
+}
+
+// C = beta * C over an m x n block, for k == 0 or alpha == 0 (A and B are not read).
+void scaleC(float* c, std::size_t ldc, std::size_t m, std::size_t n, float beta) {
+  for (std::size_t i = 0; i < m; i++) {
+    float* row = c + i * ldc;
+    if (beta == 0.0f) {
+      std::memset(row, 0, n * sizeof(float));
+    } else if (beta != 1.0f) {
+      for (std::size_t j = 0; j < n; j++) row[j] *= beta;
+    }
+  }
+}
+
+// Rows [m0, m1) x columns [n0, n1) of C, with m0 and n0 on the tile grid.
+void gemmRectangle(const GemmKernel& kern, const SgemmArgs& g, std::size_t m0, std::size_t m1,
+                   std::size_t n0, std::size_t n1, float* scratch) {
+  const std::size_t MR = kern.mr, NR = kern.nr;
+  const ScratchLayout layout = scratchLayout(kern, m1 - m0, n1 - n0, g.k);
+  float* a_pack = scratch;
+  float* b_pack = a_pack + layout.a_floats;
+  float* tile = b_pack + layout.b_floats;
+
+  for (std::size_t ic = m0; ic < m1; ic += kern.mc) {
+    const std::size_t mc = std::min(kern.mc, m1 - ic);
+    for (std::size_t pc = 0; pc < g.k; pc += kern.kc) {
+      const std::size_t kc = std::min(kern.kc, g.k - pc);
+      // The first depth block applies the caller's beta; later ones accumulate.
+      const float beta = pc == 0 ? g.beta : 1.0f;
+      packA(a_pack, g.a, g.lda, g.trans_a, ic, mc, pc, kc, MR);
+      for (std::size_t jc = n0; jc < n1; jc += kern.nc) {
+        const std::size_t nc = std::min(kern.nc, n1 - jc);
+        packB(b_pack, g.b, g.ldb, g.trans_b, pc, kc, jc, nc, NR);
+        for (std::size_t ir = 0; ir < mc; ir += MR) {
+          const std::size_t mr = std::min(MR, mc - ir);
+          const float* a_panel = a_pack + ir * kc;
+          for (std::size_t jr = 0; jr < nc; jr += NR) {
+            const std::size_t nr = std::min(NR, nc - jr);
+            const float* b_panel = b_pack + jr * kc;
+            float* c = g.c + (ic + ir) * g.ldc + (jc + jr);
+            if (mr == MR && nr == NR) {
+              kern.fn(kc, a_panel, b_panel, c, g.ldc, g.alpha, beta);
+              continue;
+            }
+            // Edge tile: run the same kernel on a full-size copy so the arithmetic (and so
+            // every bit of the result) is what a full tile would get.
+            if (beta != 0.0f) {
+              for (std::size_t i = 0; i < mr; i++) {
+                std::memcpy(tile + i * NR, c + i * g.ldc, nr * sizeof(float));
+              }
+            }
+            kern.fn(kc, a_panel, b_panel, tile, NR, g.alpha, beta);
+            for (std::size_t i = 0; i < mr; i++) {
+              std::memcpy(c + i * g.ldc, tile + i * NR, nr * sizeof(float));
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+// How the tile grid is cut among threads: tm bands of rows times tn bands of columns.
+struct Grid {
+  std::size_t tm = 1, tn = 1;
+};
+
+Grid chooseGrid(const GemmKernel& kern, std::size_t m, std::size_t n, std::size_t k,
+                std::size_t threads) {
+  const std::size_t m_tiles = ceilDiv(m, kern.mr), n_tiles = ceilDiv(n, kern.nr);
+  Grid best;
+  double best_cost = -1;
+  for (std::size_t tm = 1; tm <= threads; tm++) {
+    const std::size_t tn = threads / tm;
+    if (tm > m_tiles || tn > n_tiles) continue;
+    // Per-thread cost: its share of the multiply-adds (padded to whole tiles) plus the panels
+    // it packs, weighted as a copy costs relative to an FMA lane.
+    const double rows = static_cast<double>(ceilDiv(m_tiles, tm) * kern.mr);
+    const double cols = static_cast<double>(ceilDiv(n_tiles, tn) * kern.nr);
+    const double cost = rows * cols * k + 8.0 * (rows + cols) * k;
+    if (best_cost < 0 || cost < best_cost) {
+      best_cost = cost;
+      best.tm = tm;
+      best.tn = tn;
+    }
+  }
+  return best;
+}
+
+bool sgemmSerial(const GemmKernel& kern, const SgemmArgs& g) {
+  float* scratch = threadScratch().reserve(scratchLayout(kern, g.m, g.n, g.k).total);
+  if (scratch == nullptr) return false;
+  gemmRectangle(kern, g, 0, g.m, 0, g.n, scratch);
+  return true;
+}
+
+}  // namespace
+
+bool sgemm(const SgemmArgs& g, std::size_t max_threads) {
+  if (g.m == 0 || g.n == 0) return true;
+  if (g.k == 0 || g.alpha == 0.0f) {
+    scaleC(g.c, g.ldc, g.m, g.n, g.beta);
+    return true;
+  }
+  const GemmKernel& kern = f32GemmKernel(activeIsa());
+  const double macs = static_cast<double>(g.m) * g.n * g.k;
+  std::size_t threads = std::min(max_threads, numThreads());
+  threads = std::min(threads, static_cast<std::size_t>(std::max(1.0, macs / kMinMacsPerThread)));
+  if (threads <= 1) return sgemmSerial(kern, g);
+
+  const Grid grid = chooseGrid(kern, g.m, g.n, g.k, threads);
+  const std::size_t m_tiles = ceilDiv(g.m, kern.mr), n_tiles = ceilDiv(g.n, kern.nr);
+  std::atomic<bool> ok{true};
+  parallelFor(grid.tm * grid.tn, grid.tm * grid.tn, [&](std::size_t t) {
+    const std::size_t bi = t / grid.tn, bj = t % grid.tn;
+    // Balanced split of whole tiles: band b gets tiles [b*T/parts, (b+1)*T/parts).
+    const std::size_t m0 = std::min(g.m, bi * m_tiles / grid.tm * kern.mr);
+    const std::size_t m1 = std::min(g.m, (bi + 1) * m_tiles / grid.tm * kern.mr);
+    const std::size_t n0 = std::min(g.n, bj * n_tiles / grid.tn * kern.nr);
+    const std::size_t n1 = std::min(g.n, (bj + 1) * n_tiles / grid.tn * kern.nr);
+    if (m0 >= m1 || n0 >= n1) return;
+    float* scratch = threadScratch().reserve(scratchLayout(kern, m1 - m0, n1 - n0, g.k).total);
+    if (scratch == nullptr) {
+      ok.store(false);
+      return;
+    }
+    gemmRectangle(kern, g, m0, m1, n0, n1, scratch);
+  });
+  return ok.load();
+}
+
+bool sgemmStridedBatched(const SgemmArgs& g, std::size_t stride_a, std::size_t stride_b,
+                         std::size_t stride_c, std::size_t batch, std::size_t max_threads) {
+  if (batch == 0 || g.m == 0 || g.n == 0) return true;
+  const double macs = static_cast<double>(g.m) * g.n * g.k;
+  const std::size_t threads = std::min(max_threads, numThreads());
+  auto one = [&](std::size_t i, std::size_t inner_threads) {
+    SgemmArgs gi = g;
+    gi.a = g.a + i * stride_a;
+    gi.b = g.b + i * stride_b;
+    gi.c = g.c + i * stride_c;
+    return sgemm(gi, inner_threads);
+  };
+  // Large products use every thread each; small ones are spread over the batch instead.
+  if (threads <= 1 || macs >= kMinMacsPerThread * threads) {
+    for (std::size_t i = 0; i < batch; i++) {
+      if (!one(i, threads)) return false;
+    }
+    return true;
+  }
+  std::atomic<bool> ok{true};
+  parallelFor(batch, threads, [&](std::size_t i) {
+    if (!one(i, 1)) ok.store(false);
+  });
+  return ok.load();
+}
+
+const GemmKernel& f32GemmKernel(Isa isa) {
+#if defined(__x86_64__) || defined(_M_X64)
+  if (isa == Isa::kAvx512) return f32GemmKernelAvx512();
+  if (isa == Isa::kAvx2) return f32GemmKernelAvx2();
+#endif
+  (void)isa;
+  return f32GemmKernelScalar();
+}
+
+}  // namespace keel

@@ -1,0 +1,38 @@
+// Single-precision GEMM on row-major matrices, in the CBLAS argument order:
+//   C = alpha * op(A) * op(B) + beta * C
+// op(A) is m x k, op(B) is k x n, C is m x n. A non-transposed A is stored as m rows of lda
+// floats, a transposed one as k rows of lda floats; likewise B (k or n rows of ldb).
+// beta == 0 means C is write-only (its old contents, NaN included, are ignored) and alpha == 0
+// means A and B are not read, as in reference BLAS.
+//
+// Results are bit-identical for every thread count: threads split the m/n tile grid only,
+// never k, and every tile is computed the same way whoever computes it.
+#pragma once
+#include <cstddef>
+
+namespace keel {
+
+struct SgemmArgs {
+  bool trans_a = false, trans_b = false;
+  std::size_t m = 0, n = 0, k = 0;
+  float alpha = 1.0f;
+  const float* a = nullptr;
+  std::size_t lda = 0;
+  const float* b = nullptr;
+  std::size_t ldb = 0;
+  float beta = 0.0f;
+  float* c = nullptr;
+  std::size_t ldc = 0;
+};
+
+// Arguments are trusted (the binding validates them). `max_threads` caps the pool threads
+// used, caller included. Returns false only if scratch memory could not be allocated, in which
+// case C may be partly written.
+bool sgemm(const SgemmArgs& args, std::size_t max_threads);
+
+// `batch` independent products; matrix i starts at a + i*stride_a, b + i*stride_b,
+// c + i*stride_c. The C matrices must not overlap one another.
+bool sgemmStridedBatched(const SgemmArgs& args, std::size_t stride_a, std::size_t stride_b,
+                         std::size_t stride_c, std::size_t batch, std::size_t max_threads);
+
+}  // namespace keel

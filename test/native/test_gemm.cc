@@ -1,0 +1,214 @@
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <limits>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "check.h"
+#include "core/cpu.h"
+#include "core/thread_pool.h"
+#include "kernels/gemm/gemm.h"
+
+using namespace keel;
+
+namespace {
+
+struct Problem {
+  bool ta, tb;
+  std::size_t m, n, k, lda, ldb, ldc;
+  float alpha, beta;
+};
+
+// C = alpha op(A) op(B) + beta C in double; also returns sum |a||b| per element for the bound.
+void reference(const Problem& p, const std::vector<float>& a, const std::vector<float>& b,
+               const std::vector<float>& c0, std::vector<double>& out, std::vector<double>& mag) {
+  out.assign(p.m * p.ldc, 0.0);
+  mag.assign(p.m * p.ldc, 0.0);
+  for (std::size_t i = 0; i < p.m; i++) {
+    for (std::size_t j = 0; j < p.n; j++) {
+      double s = 0, sa = 0;
+      for (std::size_t q = 0; q < p.k; q++) {
+        const double x = p.ta ? a[q * p.lda + i] : a[i * p.lda + q];
+        const double y = p.tb ? b[j * p.ldb + q] : b[q * p.ldb + j];
+        s += x * y;
+        sa += std::fabs(x * y);
+      }
+      const double prev = p.beta == 0.0f ? 0.0 : static_cast<double>(p.beta) * c0[i * p.ldc + j];
+      out[i * p.ldc + j] = p.alpha * s + prev;
+      mag[i * p.ldc + j] = std::fabs(p.alpha) * sa + std::fabs(prev);
+    }
+  }
+}
+
+std::string describe(const Problem& p, Isa isa, std::size_t threads) {
+  char buf[256];
+  std::snprintf(buf, sizeof buf, "isa=%s threads=%zu ta=%d tb=%d m=%zu n=%zu k=%zu lda=%zu ldb=%zu ldc=%zu alpha=%g beta=%g",
+                isaName(isa), threads, p.ta, p.tb, p.m, p.n, p.k, p.lda, p.ldb, p.ldc, p.alpha, p.beta);
+  return buf;
+}
+
+bool runAndCheck(const Problem& p, Isa isa, std::size_t threads, std::mt19937& rng,
+                 std::vector<float>* result = nullptr) {
+  std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
+  const std::size_t a_rows = p.ta ? p.k : p.m, b_rows = p.tb ? p.n : p.k;
+  std::vector<float> a(a_rows * p.lda + 1), b(b_rows * p.ldb + 1), c(p.m * p.ldc + 1);
+  for (auto& x : a) x = dist(rng);
+  for (auto& x : b) x = dist(rng);
+  for (auto& x : c) x = p.beta == 0.0f ? std::numeric_limits<float>::quiet_NaN() : dist(rng);
+  const float sentinel = 12345.0f;
+  // Padding columns of C past n must be left untouched.
+  for (std::size_t i = 0; i < p.m; i++)
+    for (std::size_t j = p.n; j < p.ldc; j++) c[i * p.ldc + j] = sentinel;
+  std::vector<float> c0 = c;
+  std::vector<double> want, mag;
+  reference(p, a, b, c0, want, mag);
+  SgemmArgs g;
+  g.trans_a = p.ta; g.trans_b = p.tb; g.m = p.m; g.n = p.n; g.k = p.k; g.alpha = p.alpha;
+  g.a = a.data(); g.lda = p.lda; g.b = b.data(); g.ldb = p.ldb; g.beta = p.beta;
+  g.c = c.data(); g.ldc = p.ldc;
+  setActiveIsa(isa);
+  const bool ok = sgemm(g, threads);
+  CHECK_MSG(ok, "sgemm returned false: " + describe(p, isa, threads));
+  const double tol = 1e-5 * std::sqrt(static_cast<double>(std::max<std::size_t>(p.k, 1)));
+  for (std::size_t i = 0; i < p.m; i++) {
+    for (std::size_t j = 0; j < p.ldc; j++) {
+      const float got = c[i * p.ldc + j];
+      if (j >= p.n) {
+        if (got != sentinel) {
+          CHECK_MSG(false, "wrote past n: " + describe(p, isa, threads));
+          return false;
+        }
+        continue;
+      }
+      const double err = std::fabs(got - want[i * p.ldc + j]);
+      if (!(err <= tol * (mag[i * p.ldc + j] + 1e-30) + 1e-30)) {
+        char buf[128];
+        std::snprintf(buf, sizeof buf, " at (%zu,%zu): got %g want %g", i, j, got, want[i * p.ldc + j]);
+        CHECK_MSG(false, describe(p, isa, threads) + buf);
+        return false;
+      }
+    }
+  }
+  if (result) *result = c;
+  return true;
+}
+
+std::vector<Isa> supportedIsas() {
+  std::vector<Isa> out;
+  for (int i = 0; i < kIsaCount; i++)
+    if (isaSupported(static_cast<Isa>(i))) out.push_back(static_cast<Isa>(i));
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("sgemm matches a float64 reference for edge sizes, every transpose and ISA") {
+  std::mt19937 rng(42);
+  const Isa saved = activeIsa();
+  setNumThreads(2);
+  const std::size_t sizes[] = {1, 7, 17, 63, 64, 65};
+  for (Isa isa : supportedIsas()) {
+    for (std::size_t m : sizes)
+      for (std::size_t n : {1, 17, 33, 64, 65})
+        for (std::size_t k : {1, 7, 64, 65}) {
+          const bool ta = (m + n + k) % 2, tb = (m * 3 + k) % 2;
+          Problem p{ta, tb, m, n, k, 0, 0, 0, 1.0f, 0.0f};
+          p.lda = (ta ? m : k) + (m % 3);
+          p.ldb = (tb ? k : n) + (n % 2);
+          p.ldc = n + (k % 2) * 3;
+          runAndCheck(p, isa, 1 + (m % 2), rng);
+        }
+  }
+  setActiveIsa(saved);
+}
+
+TEST_CASE("sgemm: alpha/beta variants and large sizes crossing every cache block") {
+  std::mt19937 rng(7);
+  const Isa saved = activeIsa();
+  setNumThreads(2);
+  const Problem problems[] = {
+      {false, false, 255, 257, 1000, 1000, 257, 257, 1.0f, 0.0f},
+      {true, false, 300, 129, 513, 300, 129, 140, 0.5f, 1.0f},
+      {false, true, 31, 700, 90, 95, 90, 700, -2.0f, 0.25f},
+      {true, true, 1000, 40, 33, 1000, 40, 41, 1.0f, -1.0f},
+      {false, false, 4300, 33, 20, 20, 33, 33, 1.0f, 0.0f},
+  };
+  for (Isa isa : supportedIsas())
+    for (const Problem& p : problems)
+      for (std::size_t threads : {1, 2}) runAndCheck(p, isa, threads, rng);
+  setActiveIsa(saved);
+}
+
+TEST_CASE("sgemm is bit-identical across thread counts") {
+  const Isa saved = activeIsa();
+  setNumThreads(8);
+  for (Isa isa : supportedIsas()) {
+    const Problem p{false, true, 203, 301, 777, 777, 777, 301, 1.0f, 0.5f};
+    std::vector<float> ref;
+    for (std::size_t threads : {1, 2, 3, 5, 8}) {
+      std::mt19937 rng(99);
+      std::vector<float> out;
+      if (!runAndCheck(p, isa, threads, rng, &out)) break;
+      if (ref.empty()) {
+        ref = out;
+      } else {
+        CHECK_MSG(std::memcmp(ref.data(), out.data(), ref.size() * sizeof(float)) == 0,
+                  std::string("results differ between thread counts under ") + isaName(isa));
+      }
+    }
+  }
+  setNumThreads(2);
+  setActiveIsa(saved);
+}
+
+TEST_CASE("sgemm: k == 0 and alpha == 0 scale C by beta without reading A or B") {
+  std::vector<float> c = {1, 2, 3, 4, 5, 6};
+  SgemmArgs g;
+  g.m = 2; g.n = 3; g.k = 0; g.lda = 1; g.ldb = 3; g.ldc = 3; g.c = c.data(); g.beta = 2.0f;
+  CHECK(sgemm(g, 1));
+  CHECK(c[0] == 2 && c[5] == 12);
+  std::vector<float> a(4, std::numeric_limits<float>::quiet_NaN());
+  g.k = 2; g.a = a.data(); g.lda = 2; g.b = a.data(); g.ldb = 3; g.alpha = 0.0f; g.beta = 0.0f;
+  std::vector<float> b(6, std::numeric_limits<float>::quiet_NaN());
+  g.b = b.data();
+  CHECK(sgemm(g, 1));
+  CHECK(c[0] == 0 && c[5] == 0);
+}
+
+TEST_CASE("sgemm propagates NaN and Inf from A and B") {
+  const Isa saved = activeIsa();
+  for (Isa isa : supportedIsas()) {
+    setActiveIsa(isa);
+    std::vector<float> a(20 * 20, 1.0f), b(20 * 20, 1.0f), c(20 * 20, 0.0f);
+    a[3 * 20 + 5] = std::numeric_limits<float>::quiet_NaN();
+    b[7 * 20 + 19] = std::numeric_limits<float>::infinity();
+    SgemmArgs g;
+    g.m = g.n = g.k = 20; g.a = a.data(); g.b = b.data(); g.c = c.data(); g.lda = g.ldb = g.ldc = 20;
+    CHECK(sgemm(g, 1));
+    CHECK(std::isnan(c[3 * 20 + 0]));
+    CHECK(std::isinf(c[0 * 20 + 19]));
+    CHECK(c[0] == 20.0f);
+  }
+  setActiveIsa(saved);
+}
+
+TEST_CASE("sgemmStridedBatched equals a loop of sgemm") {
+  std::mt19937 rng(5);
+  std::uniform_real_distribution<float> dist(-1, 1);
+  const std::size_t batch = 6, m = 9, n = 13, k = 11;
+  std::vector<float> a(batch * m * k), b(batch * k * n), c(batch * m * n), want(batch * m * n);
+  for (auto& x : a) x = dist(rng);
+  for (auto& x : b) x = dist(rng);
+  SgemmArgs g;
+  g.m = m; g.n = n; g.k = k; g.lda = k; g.ldb = n; g.ldc = n;
+  g.a = a.data(); g.b = b.data(); g.c = c.data();
+  CHECK(sgemmStridedBatched(g, m * k, k * n, m * n, batch, 2));
+  for (std::size_t i = 0; i < batch; i++) {
+    SgemmArgs gi = g;
+    gi.a = a.data() + i * m * k; gi.b = b.data() + i * k * n; gi.c = want.data() + i * m * n;
+    CHECK(sgemm(gi, 1));
+  }
+  CHECK(std::memcmp(c.data(), want.data(), c.size() * sizeof(float)) == 0);
+}
