@@ -84,11 +84,12 @@ export function sgemm(
   c: Float32Array, ldc: number,
 ): void {
   const fn = 'blas.sgemm';
+  // Checked in argument order, as the native layer does, so both report the same first error.
   const ta = checkTranspose(fn, 'transA', transA), tb = checkTranspose(fn, 'transB', transB);
-  checkDim(fn, 'm', m); checkDim(fn, 'n', n); checkDim(fn, 'k', k);
-  checkNumber(fn, 'alpha', alpha); checkNumber(fn, 'beta', beta);
-  checkFloat32Array(fn, 'a', a); checkFloat32Array(fn, 'b', b); checkFloat32Array(fn, 'c', c);
-  checkDim(fn, 'lda', lda); checkDim(fn, 'ldb', ldb); checkDim(fn, 'ldc', ldc);
+  checkDim(fn, 'm', m); checkDim(fn, 'n', n); checkDim(fn, 'k', k); checkNumber(fn, 'alpha', alpha);
+  checkFloat32Array(fn, 'a', a); checkDim(fn, 'lda', lda);
+  checkFloat32Array(fn, 'b', b); checkDim(fn, 'ldb', ldb);
+  checkNumber(fn, 'beta', beta); checkFloat32Array(fn, 'c', c); checkDim(fn, 'ldc', ldc);
   checkAll(fn, ta, tb, m, n, k, a, lda, 0, b, ldb, 0, c, ldc, 0, 1);
   native.sgemm(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
 }
@@ -109,12 +110,11 @@ export function sgemmStridedBatched(
 ): void {
   const fn = 'blas.sgemmStridedBatched';
   const ta = checkTranspose(fn, 'transA', transA), tb = checkTranspose(fn, 'transB', transB);
-  checkDim(fn, 'm', m); checkDim(fn, 'n', n); checkDim(fn, 'k', k);
-  checkNumber(fn, 'alpha', alpha); checkNumber(fn, 'beta', beta);
-  checkFloat32Array(fn, 'a', a); checkFloat32Array(fn, 'b', b); checkFloat32Array(fn, 'c', c);
-  checkDim(fn, 'lda', lda); checkDim(fn, 'ldb', ldb); checkDim(fn, 'ldc', ldc);
-  checkDim(fn, 'strideA', strideA); checkDim(fn, 'strideB', strideB); checkDim(fn, 'strideC', strideC);
-  checkDim(fn, 'batchCount', batchCount);
+  checkDim(fn, 'm', m); checkDim(fn, 'n', n); checkDim(fn, 'k', k); checkNumber(fn, 'alpha', alpha);
+  checkFloat32Array(fn, 'a', a); checkDim(fn, 'lda', lda); checkDim(fn, 'strideA', strideA);
+  checkFloat32Array(fn, 'b', b); checkDim(fn, 'ldb', ldb); checkDim(fn, 'strideB', strideB);
+  checkNumber(fn, 'beta', beta); checkFloat32Array(fn, 'c', c); checkDim(fn, 'ldc', ldc);
+  checkDim(fn, 'strideC', strideC); checkDim(fn, 'batchCount', batchCount);
   checkAll(fn, ta, tb, m, n, k, a, lda, strideA, b, ldb, strideB, c, ldc, strideC, batchCount);
   native.sgemmStridedBatched(ta, tb, m, n, k, alpha, a, lda, strideA, b, ldb, strideB, beta, c, ldc, strideC, batchCount);
 }

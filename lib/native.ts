@@ -33,7 +33,7 @@ export interface NativeAddon {
   setNumThreads(n: number): void;
   storageAlloc(bytes: number, zero: boolean): number;
   storageFree(handle: number): boolean;
-  storageView(handle: number): ArrayBuffer;
+  storageView(handle: number, byteOffset?: number, byteLength?: number): ArrayBuffer;
   storageBytes(handle: number): number;
   storageStats(): { live: number; bytes: number };
 }

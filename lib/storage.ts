@@ -51,14 +51,18 @@ export class NativeStorage {
     return this.#handle === 0;
   }
 
-  /** An ArrayBuffer over the native bytes (no copy). It stays valid after dispose(). */
-  arrayBuffer(): ArrayBuffer {
-    return native.storageView(this.handle);
+  /**
+   * An ArrayBuffer over the native bytes, or over `byteLength` bytes from `byteOffset` (no
+   * copy). It stays valid after dispose(). One view covers at most 4 GiB (Node's ArrayBuffer
+   * limit); read larger storage through several.
+   */
+  arrayBuffer(byteOffset = 0, byteLength?: number): ArrayBuffer {
+    return native.storageView(this.handle, byteOffset, byteLength);
   }
 
   /** A Float32Array over the native bytes (no copy). */
   float32(): Float32Array {
-    return new Float32Array(this.arrayBuffer(), 0, this.byteLength >>> 2);
+    return new Float32Array(this.arrayBuffer(), 0, Math.floor(this.byteLength / 4));
   }
 
   /** Frees the native memory now. Safe to call twice. */

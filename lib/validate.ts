@@ -7,10 +7,12 @@ export function describeValue(value: unknown): string {
   if (value === null) return 'null';
   if (typeof value === 'number') return `${value} of type number`;
   if (typeof value === 'string') return `'${value}' of type string`;
-  if (typeof value === 'boolean' || typeof value === 'bigint') return `${value} of type ${typeof value}`;
+  if (typeof value === 'boolean') return `${value} of type boolean`;
+  if (typeof value === 'bigint') return 'a bigint';
+  if (typeof value === 'symbol') return 'a symbol';
   if (ArrayBuffer.isView(value)) {
     const name = value.constructor.name;
-    return /^[AEIOU]/.test(name) ? `an ${name}` : `a ${name}`;
+    return /^[AEIO]/.test(name) ? `an ${name}` : `a ${name}`;
   }
   if (Array.isArray(value)) return 'an Array';
   if (typeof value === 'function') return 'a function';

@@ -2,19 +2,32 @@
 
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 
 namespace keel {
 namespace binding {
 
+// Numbers as JS prints them: NaN, Infinity, and the shortest text that reads back the same.
+std::string formatNumber(double d) {
+  if (std::isnan(d)) return "NaN";
+  if (std::isinf(d)) return d > 0 ? "Infinity" : "-Infinity";
+  char buf[64];
+  for (int precision = 1; precision <= 17; precision++) {
+    std::snprintf(buf, sizeof buf, "%.*g", precision, d);
+    if (std::strtod(buf, nullptr) == d) break;
+  }
+  return buf;
+}
+
 std::string describeValue(const Napi::Value& value) {
   if (value.IsUndefined()) return "undefined";
   if (value.IsNull()) return "null";
-  if (value.IsNumber()) {
-    char buf[64];
-    std::snprintf(buf, sizeof buf, "%.17g of type number", value.As<Napi::Number>().DoubleValue());
-    return buf;
+  if (value.IsNumber()) return formatNumber(value.As<Napi::Number>().DoubleValue()) + " of type number";
+  if (value.IsBoolean()) {
+    return std::string(value.As<Napi::Boolean>().Value() ? "true" : "false") + " of type boolean";
   }
-  if (value.IsBoolean()) return value.As<Napi::Boolean>().Value() ? "true" : "false";
+  if (value.IsBigInt()) return "a bigint";
+  if (value.IsSymbol()) return "a symbol";
   if (value.IsString()) return "'" + value.As<Napi::String>().Utf8Value() + "' of type string";
   if (value.IsTypedArray()) {
     switch (value.As<Napi::TypedArray>().TypedArrayType()) {

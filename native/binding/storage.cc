@@ -2,6 +2,7 @@
 // table lives in the instance data, so each JS thread has its own and no global is shared.
 #include <napi.h>
 
+#include <algorithm>
 #include <cmath>
 #include <string>
 
@@ -81,13 +82,33 @@ Napi::Value storageFree(const Napi::CallbackInfo& info) {
   return Napi::Boolean::New(env, true);
 }
 
+// Largest view handed out: Node 20's ArrayBuffer limit (buffer.constants.MAX_LENGTH). Past it
+// Node refuses external buffers, so larger storage is read through several views.
+constexpr double kMaxViewBytes = 4294967296.0;
+
 Napi::Value storageView(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   StorageBlock* block = liveBlock(info, "storageView");
+  const double size = static_cast<double>(block->bytes());
+  double offset = 0, length = size;
+  if (info.Length() > 1 && !info[1].IsUndefined()) offset = static_cast<double>(dimArg(info, 1, "storageView", "byteOffset"));
+  if (info.Length() > 2 && !info[2].IsUndefined()) length = static_cast<double>(dimArg(info, 2, "storageView", "byteLength"));
+  else length = size - std::min(offset, size);
+  if (offset + length > size) {
+    throwRangeError(env, "storageView: byteOffset " + std::to_string(static_cast<uint64_t>(offset)) +
+                             " + byteLength " + std::to_string(static_cast<uint64_t>(length)) +
+                             " is past the end of a storage of " + std::to_string(block->bytes()) + " bytes");
+  }
+  if (length > kMaxViewBytes) {
+    throwRangeError(env, "storageView: a view of " + std::to_string(static_cast<uint64_t>(length)) +
+                             " bytes is larger than the largest ArrayBuffer (4294967296 bytes); "
+                             "read the storage through several views");
+  }
   block->retain();
   // The view owns a reference: it stays valid after the handle is freed, and the memory goes
   // when the last of the two lets go.
-  return Napi::ArrayBuffer::New(env, block->data(), block->bytes(),
+  return Napi::ArrayBuffer::New(env, static_cast<char*>(block->data()) + static_cast<std::size_t>(offset),
+                                static_cast<std::size_t>(length),
                                 [](Napi::Env, void*, StorageBlock* b) { b->release(); }, block);
 }
 

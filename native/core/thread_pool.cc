@@ -109,9 +109,12 @@ class Pool {
   Pool() {
     std::size_t n = availableCpus();
     if (const char* env = std::getenv("KEEL_NUM_THREADS")) {
-      char* end = nullptr;
-      const long v = std::strtol(env, &end, 10);
-      if (end != env && *end == '\0' && v > 0) n = static_cast<std::size_t>(v);
+      // Digits only: " 3" or "+3" are refused like "3 " rather than half-accepted.
+      const std::string text = env;
+      if (!text.empty() && text.size() <= 4 &&
+          text.find_first_not_of("0123456789") == std::string::npos && std::stoi(text) > 0) {
+        n = static_cast<std::size_t>(std::stoi(text));
+      }
     }
     setNumThreads(n);
   }

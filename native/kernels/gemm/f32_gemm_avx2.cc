@@ -57,7 +57,7 @@ void f32_gemm_6x16__avx2(std::size_t kc, const float* a, const float* b, float* 
 const GemmKernel& f32GemmKernelAvx2() {
   static GemmKernel kernel{  // not const: benchmarks/native/gemm_tune.cc retunes the blocking
                            "f32_gemm_6x16__avx2", kMr, kNr, 512, 256, 4096,
-                                 f32_gemm_6x16__avx2};
+                           f32_gemm_6x16__avx2, nullptr, nullptr};
   return kernel;
 }
 

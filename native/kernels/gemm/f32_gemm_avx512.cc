@@ -55,12 +55,133 @@ void f32_gemm_14x32__avx512(std::size_t kc, const float* a, const float* b, floa
   }
 }
 
+// ---- Packing (pack.h layout) -------------------------------------------------------------
+
+// Lanes [0, n) of a 16-lane group, n <= 16.
+inline __mmask16 laneMask(std::size_t n) {
+  return n >= 16 ? static_cast<__mmask16>(0xFFFF) : static_cast<__mmask16>((1u << n) - 1);
+}
+
+// GCC 12's AVX-512 headers seed unpack/shuffle results with a self-initialized "undefined"
+// vector, which -Wmaybe-uninitialized reports once these are inlined into loops (GCC bug
+// 105593, fixed in GCC 13).
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#pragma GCC diagnostic ignored "-Wuninitialized"
+
+// In-register 16 x 16 transpose: r[i] lane j <- r[j] lane i. 64 shuffles for 256 floats,
+// against 256 scalar loads and stores for the element-by-element copy.
+inline void transpose16x16(__m512 r[16]) {
+  __m512 t[16];
+  for (int i = 0; i < 8; i++) {
+    t[2 * i] = _mm512_unpacklo_ps(r[2 * i], r[2 * i + 1]);
+    t[2 * i + 1] = _mm512_unpackhi_ps(r[2 * i], r[2 * i + 1]);
+  }
+  // u[4g + j], 128-bit lane L: column 4L + j of rows 4g .. 4g+3.
+  __m512 u[16];
+  for (int g = 0; g < 4; g++) {
+    const __m512d t0 = _mm512_castps_pd(t[4 * g]), t1 = _mm512_castps_pd(t[4 * g + 1]);
+    const __m512d t2 = _mm512_castps_pd(t[4 * g + 2]), t3 = _mm512_castps_pd(t[4 * g + 3]);
+    u[4 * g] = _mm512_castpd_ps(_mm512_unpacklo_pd(t0, t2));
+    u[4 * g + 1] = _mm512_castpd_ps(_mm512_unpackhi_pd(t0, t2));
+    u[4 * g + 2] = _mm512_castpd_ps(_mm512_unpacklo_pd(t1, t3));
+    u[4 * g + 3] = _mm512_castpd_ps(_mm512_unpackhi_pd(t1, t3));
+  }
+  for (int j = 0; j < 4; j++) {
+    const __m512 v0 = _mm512_shuffle_f32x4(u[j], u[4 + j], 0x44);
+    const __m512 v1 = _mm512_shuffle_f32x4(u[j], u[4 + j], 0xEE);
+    const __m512 v2 = _mm512_shuffle_f32x4(u[8 + j], u[12 + j], 0x44);
+    const __m512 v3 = _mm512_shuffle_f32x4(u[8 + j], u[12 + j], 0xEE);
+    r[j] = _mm512_shuffle_f32x4(v0, v2, 0x88);
+    r[4 + j] = _mm512_shuffle_f32x4(v0, v2, 0xDD);
+    r[8 + j] = _mm512_shuffle_f32x4(v1, v3, 0x88);
+    r[12 + j] = _mm512_shuffle_f32x4(v1, v3, 0xDD);
+  }
+}
+
+// One panel whose lane l is source row l (stride ld), contiguous along depth: W-wide panel,
+// `lanes` valid source rows, the rest zero. Blocks of 16 lanes x 16 depth steps are transposed
+// in registers.
+template <std::size_t W>
+void packPanelStrided(float* dst, const float* src, std::size_t ld, std::size_t lanes,
+                      std::size_t kc) {
+  for (std::size_t l0 = 0; l0 < W; l0 += 16) {
+    const std::size_t group = W - l0 < 16 ? W - l0 : 16;  // lanes of this group in the panel
+    const std::size_t valid = lanes > l0 ? (lanes - l0 < group ? lanes - l0 : group) : 0;
+    const __mmask16 store_mask = laneMask(group);
+    for (std::size_t p = 0; p < kc; p += 16) {
+      const std::size_t depth = kc - p < 16 ? kc - p : 16;
+      const __mmask16 load_mask = laneMask(depth);
+      __m512 r[16];
+      for (std::size_t l = 0; l < 16; l++) {
+        r[l] = l < valid ? _mm512_maskz_loadu_ps(load_mask, src + (l0 + l) * ld + p)
+                         : _mm512_setzero_ps();
+      }
+      transpose16x16(r);
+      for (std::size_t q = 0; q < depth; q++) {
+        _mm512_mask_storeu_ps(dst + (p + q) * W + l0, store_mask, r[q]);
+      }
+    }
+  }
+}
+
+// One panel whose lanes are contiguous in the source, depth strided (stride ld).
+template <std::size_t W>
+void packPanelContiguous(float* dst, const float* src, std::size_t ld, std::size_t lanes,
+                         std::size_t kc) {
+  for (std::size_t p = 0; p < kc; p++) {
+    for (std::size_t l0 = 0; l0 < W; l0 += 16) {
+      const std::size_t group = W - l0 < 16 ? W - l0 : 16;
+      const std::size_t valid = lanes > l0 ? (lanes - l0 < group ? lanes - l0 : group) : 0;
+      const __m512 v = _mm512_maskz_loadu_ps(laneMask(valid), src + p * ld + l0);
+      if (group == 16) {
+        _mm512_store_ps(dst + p * W + l0, v);  // W a multiple of 16: every row is aligned
+      } else {
+        _mm512_mask_storeu_ps(dst + p * W + l0, laneMask(group), v);
+      }
+    }
+  }
+}
+
+template <std::size_t W>
+void packPanels(float* dst, const float* src, std::size_t ld, bool lanes_strided,
+                std::size_t lanes_total, std::size_t depth) {
+  for (std::size_t q = 0; q * W < lanes_total; q++) {
+    const std::size_t lanes = lanes_total - q * W < W ? lanes_total - q * W : W;
+    if (lanes_strided) {
+      packPanelStrided<W>(dst + q * W * depth, src + q * W * ld, ld, lanes, depth);
+    } else {
+      packPanelContiguous<W>(dst + q * W * depth, src + q * W, ld, lanes, depth);
+    }
+  }
+}
+
+#pragma GCC diagnostic pop
+
+void packA_avx512(float* dst, const float* a, std::size_t lda, bool trans_a, std::size_t i0,
+                  std::size_t mc, std::size_t p0, std::size_t kc, std::size_t /*mr == kMr*/) {
+  if (!trans_a) {
+    packPanels<kMr>(dst, a + i0 * lda + p0, lda, /*lanes_strided=*/true, mc, kc);
+  } else {
+    packPanels<kMr>(dst, a + p0 * lda + i0, lda, /*lanes_strided=*/false, mc, kc);
+  }
+}
+
+void packB_avx512(float* dst, const float* b, std::size_t ldb, bool trans_b, std::size_t p0,
+                  std::size_t kc, std::size_t j0, std::size_t nc, std::size_t /*nr == kNr*/) {
+  if (!trans_b) {
+    packPanels<kNr>(dst, b + p0 * ldb + j0, ldb, /*lanes_strided=*/false, nc, kc);
+  } else {
+    packPanels<kNr>(dst, b + j0 * ldb + p0, ldb, /*lanes_strided=*/true, nc, kc);
+  }
+}
+
 }  // namespace
 
 const GemmKernel& f32GemmKernelAvx512() {
   static GemmKernel kernel{  // not const: benchmarks/native/gemm_tune.cc retunes the blocking
                            "f32_gemm_14x32__avx512", kMr, kNr, 384, 320, 4200,
-                                 f32_gemm_14x32__avx512};
+                           f32_gemm_14x32__avx512, packA_avx512, packB_avx512};
   return kernel;
 }
 

@@ -33,7 +33,7 @@ void f32_gemm_4x16__scalar(std::size_t kc, const float* a, const float* b, float
 const GemmKernel& f32GemmKernelScalar() {
   static GemmKernel kernel{  // not const: benchmarks/native/gemm_tune.cc retunes the blocking
                            "f32_gemm_4x16__scalar", kMr, kNr, 256, 256, 1024,
-                                 f32_gemm_4x16__scalar};
+                           f32_gemm_4x16__scalar, nullptr, nullptr};
   return kernel;
 }
 

@@ -84,10 +84,10 @@ void gemmRectangle(const GemmKernel& kern, const SgemmArgs& g, std::size_t m0, s
       const std::size_t kc = std::min(kern.kc, g.k - pc);
       // The first depth block applies the caller's beta; later ones accumulate.
       const float beta = pc == 0 ? g.beta : 1.0f;
-      packA(a_pack, g.a, g.lda, g.trans_a, ic, mc, pc, kc, MR);
+      (kern.pack_a ? kern.pack_a : packA)(a_pack, g.a, g.lda, g.trans_a, ic, mc, pc, kc, MR);
       for (std::size_t jc = n0; jc < n1; jc += kern.nc) {
         const std::size_t nc = std::min(kern.nc, n1 - jc);
-        packB(b_pack, g.b, g.ldb, g.trans_b, pc, kc, jc, nc, NR);
+        (kern.pack_b ? kern.pack_b : packB)(b_pack, g.b, g.ldb, g.trans_b, pc, kc, jc, nc, NR);
         for (std::size_t ir = 0; ir < mc; ir += MR) {
           const std::size_t mr = std::min(MR, mc - ir);
           const float* a_panel = a_pack + ir * kc;

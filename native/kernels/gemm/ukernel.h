@@ -14,6 +14,17 @@ namespace keel {
 using GemmUkernelFn = void (*)(std::size_t kc, const float* a, const float* b, float* c,
                                std::size_t ldc, float alpha, float beta);
 
+// Packs a block of op(A) or op(B) exactly as packA / packB in pack.h do (same arguments, same
+// layout, bit-for-bit the same floats), but with the ISA's vector instructions. Packing is a
+// transpose for non-transposed A and transposed B, which the generic code does one float at a
+// time; for tall-skinny or short-wide products it costs as much as the arithmetic.
+using GemmPackAFn = void (*)(float* dst, const float* a, std::size_t lda, bool trans_a,
+                             std::size_t i0, std::size_t mc, std::size_t p0, std::size_t kc,
+                             std::size_t mr);
+using GemmPackBFn = void (*)(float* dst, const float* b, std::size_t ldb, bool trans_b,
+                             std::size_t p0, std::size_t kc, std::size_t j0, std::size_t nc,
+                             std::size_t nr);
+
 // A micro-kernel with the cache blocking tuned for it.
 struct GemmKernel {
   const char* name;     // dtype, op, tile and ISA, e.g. "f32_gemm_14x32__avx512"
@@ -22,6 +33,8 @@ struct GemmKernel {
   std::size_t nc;       // columns of the kc x nc packed B block that stays in L2
   std::size_t mc;       // rows of the mc x kc packed A block that stays in L3
   GemmUkernelFn fn;
+  GemmPackAFn pack_a;   // null: the generic packA of pack.h
+  GemmPackBFn pack_b;   // null: the generic packB of pack.h
 };
 
 

@@ -1,0 +1,112 @@
+// Shared pieces of the benchmark scripts: timing, statistics, machine description, peers.
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import readline from 'node:readline';
+import { fileURLToPath } from 'node:url';
+
+export const benchDir = path.dirname(fileURLToPath(import.meta.url));
+export const repoRoot = path.resolve(benchDir, '..');
+
+export function median(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
+}
+
+/**
+ * Times `fn` (one call = one unit of work) for about `seconds`: warm-up, a calibrated batch
+ * size, then per-call times of several batches. Returns the samples (seconds per call).
+ */
+export function sampleSeconds(fn, seconds = 0.3) {
+  fn();
+  let t = process.hrtime.bigint();
+  fn();
+  const one = Math.max(Number(process.hrtime.bigint() - t) / 1e9, 1e-7);
+  const batch = Math.max(1, Math.floor(seconds / 5 / one));
+  const samples = [];
+  const end = performance.now() + seconds * 1000;
+  while (samples.length < 5 || (performance.now() < end && samples.length < 50)) {
+    t = process.hrtime.bigint();
+    for (let i = 0; i < batch; i++) fn();
+    samples.push(Number(process.hrtime.bigint() - t) / 1e9 / batch);
+  }
+  return samples;
+}
+
+/** The FP32 FMA peak of this machine per ISA, from benchmarks/native/fma_peak.cc. */
+export function measureFmaPeak(threads) {
+  const src = path.join(benchDir, 'native', 'fma_peak.cc');
+  const outDir = path.join(repoRoot, 'build', 'bench');
+  const exe = path.join(outDir, 'fma_peak');
+  mkdirSync(outDir, { recursive: true });
+  if (!existsSync(exe) || statSync(exe).mtimeMs < statSync(src).mtimeMs) {
+    const cxx = process.env.CXX || 'c++';
+    const r = spawnSync(cxx, ['-O2', '-std=c++17', '-pthread', src, '-o', exe], { stdio: 'inherit' });
+    if (r.status !== 0) return null;
+  }
+  return JSON.parse(execFileSync(exe, [String(threads)], { encoding: 'utf8' }));
+}
+
+export function machineDescription(keel) {
+  const info = keel.cpuInfo();
+  return {
+    cpu: info.brand || os.cpus()[0]?.model || 'unknown',
+    arch: info.arch,
+    isa: info.isa,
+    gemmKernel: info.gemmKernel,
+    cpus: info.availableCpus,
+    memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+    node: process.version,
+    platform: `${os.platform()} ${os.release()}`,
+  };
+}
+
+/**
+ * A Python peer script serving JSON requests line by line (benchmarks/peers/*.py), run with
+ * Debian's python3 (where python3-numpy and python3-torch live). OPENBLAS_CORETYPE and
+ * OPENBLAS_L2_SIZE are unset for it: they pin OpenBLAS to older kernels on this kind of
+ * machine, and the comparison is against OpenBLAS at its best. Resolves to null when the peer
+ * cannot start (package missing).
+ */
+export async function startPythonPeer(script, env = {}) {
+  const python = process.env.KEEL_BENCH_PYTHON || (existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3');
+  const childEnv = { ...process.env, ...env };
+  delete childEnv.OPENBLAS_CORETYPE;
+  delete childEnv.OPENBLAS_L2_SIZE;
+  const child = spawn(python, [path.join(benchDir, 'peers', script)], { env: childEnv, stdio: ['pipe', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d) => { stderr += d; });
+  const lines = readline.createInterface({ input: child.stdout });
+  const queue = [];
+  const waiters = [];
+  lines.on('line', (line) => {
+    const w = waiters.shift();
+    if (w) w.resolve(line); else queue.push(line);
+  });
+  const closed = new Promise((resolve) => child.on('close', resolve));
+  child.on('error', () => {});
+  const next = () => new Promise((resolve, reject) => {
+    if (queue.length) return resolve(queue.shift());
+    waiters.push({ resolve, reject });
+    closed.then(() => reject(new Error(`peer ${script} exited: ${stderr.trim().split('\n').pop() ?? ''}`)));
+  });
+  let hello;
+  try {
+    hello = JSON.parse(await next());
+  } catch (err) {
+    return { available: false, reason: err.message };
+  }
+  return {
+    available: true,
+    hello,
+    async request(req) {
+      child.stdin.write(JSON.stringify(req) + '\n');
+      const reply = JSON.parse(await next());
+      if (reply.error) throw new Error(`peer ${script}: ${reply.error}`);
+      return reply;
+    },
+    close() { child.stdin.end(); },
+  };
+}

@@ -1,0 +1,110 @@
+// GEMM throughput: Keel beside numpy/OpenBLAS in the same run, interleaved workload by workload
+// so machine noise hits both alike, as a percentage of the machine's measured FMA peak.
+//   npm run bench:gemm [-- --quick] [-- --filter 512] [-- --seconds 0.5]
+// Needs the addon and dist/ built (npm install). The OpenBLAS peer needs Debian's
+// python3-numpy and libopenblas0-pthread (python3-threadpoolctl to set its threads); without
+// them the column says "missing".
+import { writeFileSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { benchDir, machineDescription, measureFmaPeak, median, sampleSeconds, startPythonPeer } from './common.mjs';
+
+const keel = await import('../dist/index.js');
+
+const args = process.argv.slice(2);
+const opt = (name, fallback) => {
+  const i = args.indexOf(name);
+  return i >= 0 && i + 1 < args.length ? args[i + 1] : fallback;
+};
+const quick = args.includes('--quick');
+const filter = opt('--filter', null);
+const seconds = Number(opt('--seconds', quick ? '0.1' : '0.3'));
+const rounds = quick ? 1 : 3;
+
+// M x K x N, as a layer sees them: batch x inputs x outputs, or im2col rows x C·kh·kw x filters.
+const shapes = [
+  ...[64, 128, 256, 512, 1024, 2048].map((n) => ({ name: `${n}`, m: n, k: n, n })),
+  { name: '128x784x512 (MLP layer)', m: 128, k: 784, n: 512 },
+  { name: '128x512x256 (MLP layer)', m: 128, k: 512, n: 256 },
+  { name: '32768x576x64 (conv 3x3 64->64 as im2col)', m: 32768, k: 576, n: 64 },
+].filter((s) => !filter || s.name.includes(filter))
+  .filter((s) => !quick || s.m * s.n * s.k <= 512 ** 3);
+const threadCounts = [1, 2].filter((t) => t <= keel.cpuInfo().availableCpus);
+
+function keelSamples(shape, threads) {
+  const { m, k, n } = shape;
+  // Rotate operand sets beyond the L2 size so small shapes are not flattered by a warm cache;
+  // the numpy peer does the same.
+  const perSet = 4 * (m * k + k * n + m * n);
+  const count = Math.max(1, Math.min(16, Math.floor((4 << 20) / perSet)));
+  let seed = 1;
+  const rand = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32) * 2 - 1;
+  const sets = Array.from({ length: count }, () => ({
+    a: Float32Array.from({ length: m * k }, rand),
+    b: Float32Array.from({ length: k * n }, rand),
+    c: new Float32Array(m * n),
+  }));
+  keel.setNumThreads(threads);
+  let i = 0;
+  return sampleSeconds(() => {
+    const s = sets[i++ % count];
+    keel.blas.sgemm(false, false, m, n, k, 1, s.a, k, s.b, n, 0, s.c, n);
+  }, seconds);
+}
+
+const machine = machineDescription(keel);
+const peak = { 1: measureFmaPeak(1), 2: measureFmaPeak(2) };
+const isaPeak = (threads) => peak[threads]?.[machine.isa] ?? null;
+const numpy = await startPythonPeer('numpy_gemm.py');
+const blasName = numpy.available
+  ? (numpy.hello.blas[0] ? `${numpy.hello.blas[0].internal_api} ${numpy.hello.blas[0].version} (${numpy.hello.blas[0].architecture})` : 'numpy (unknown BLAS)')
+  : null;
+
+console.log(`Keel ${machine.gemmKernel} on ${machine.cpu}, ${machine.cpus} CPUs; peer: ${blasName ?? `numpy missing (${numpy.reason})`}`);
+console.log(`FMA peak (${machine.isa}): ${threadCounts.map((t) => `${isaPeak(t)?.toFixed(0) ?? '?'} GFLOP/s at ${t} thread(s)`).join(', ')}`);
+
+const results = [];
+const rows = [];
+for (const shape of shapes) {
+  const flops = 2 * shape.m * shape.n * shape.k;
+  for (const threads of threadCounts) {
+    const keelTimes = [], peerTimes = [];
+    for (let r = 0; r < rounds; r++) {
+      keelTimes.push(...keelSamples(shape, threads));
+      if (numpy.available) {
+        const reply = await numpy.request({ m: shape.m, k: shape.k, n: shape.n, threads, seconds });
+        peerTimes.push(...reply.samples);
+      }
+    }
+    const keelGflops = flops / median(keelTimes) / 1e9;
+    const peerGflops = peerTimes.length ? flops / median(peerTimes) / 1e9 : null;
+    const p = isaPeak(threads);
+    results.push({ framework: 'keel', workload: `sgemm ${shape.name}`, threads, metric: 'GFLOP/s', value: keelGflops });
+    if (peerGflops !== null) results.push({ framework: 'numpy-openblas', workload: `sgemm ${shape.name}`, threads, metric: 'GFLOP/s', value: peerGflops });
+    const row = {
+      shape: shape.name,
+      threads,
+      keel: keelGflops.toFixed(1),
+      openblas: peerGflops === null ? 'missing' : peerGflops.toFixed(1),
+      ratio: peerGflops === null ? '-' : (keelGflops / peerGflops).toFixed(2),
+      peak: p ? `${((100 * keelGflops) / p).toFixed(0)}%` : '?',
+    };
+    rows.push(row);
+    console.log(`${row.shape.padEnd(42)} ${String(threads).padStart(2)}T  keel ${row.keel.padStart(7)}  openblas ${row.openblas.padStart(7)}  ratio ${row.ratio.padStart(5)}  ${row.peak.padStart(4)} of peak`);
+  }
+}
+numpy.available && numpy.close();
+keel.setNumThreads(keel.cpuInfo().availableCpus);
+
+const table = [
+  `| M×K×N | threads | Keel GFLOP/s | OpenBLAS GFLOP/s | Keel/OpenBLAS | Keel % of FMA peak |`,
+  `|---|---:|---:|---:|---:|---:|`,
+  ...rows.map((r) => `| ${r.shape} | ${r.threads} | ${r.keel} | ${r.openblas} | ${r.ratio} | ${r.peak} |`),
+].join('\n');
+console.log(`\n${table}`);
+
+const date = new Date().toISOString().slice(0, 10);
+const outDir = path.join(benchDir, 'results');
+mkdirSync(outDir, { recursive: true });
+const out = path.join(outDir, `gemm-${date}.json`);
+writeFileSync(out, JSON.stringify({ machine: { ...machine, fmaPeakGflops: peak, peer: blasName }, results }, null, 2) + '\n');
+console.log(`\nraw figures: ${path.relative(process.cwd(), out)}`);
