@@ -261,8 +261,7 @@ describe('the two layers describe bad values the same way', () => {
     }
   });
 
-  // BUG (lib/validate.ts describeValue): /^[AEIOU]/ also matches "Uint…", so the public layer
-  // says "an Uint8Array" where the native layer (correctly) says "a Uint8Array".
+  // "Uint…" starts with a vowel letter but not a vowel sound.
   it('unsigned typed arrays: "a Uint8Array", not "an Uint8Array"', () => {
     for (const v of [new Uint8Array(4), new Uint16Array(4), new Uint32Array(4), new Uint8ClampedArray(4)]) {
       const [pub, nat] = messages(6, v);
@@ -271,9 +270,8 @@ describe('the two layers describe bad values the same way', () => {
     }
   });
 
-  // BUG (native/binding/args.cc describeValue): numbers are printed with printf("%.17g"), so the
-  // native layer says "nan", "inf", "0.10000000000000001" where JS says "NaN", "Infinity",
-  // "0.1"; booleans lack " of type boolean". Only reachable when calling the addon directly.
+  // printf("%.17g") would say "nan", "inf", "0.10000000000000001" where JS says "NaN",
+  // "Infinity", "0.1".
   it('non-integer numbers and booleans are formatted like JS does', () => {
     for (const [i, v] of [[2, NaN], [2, Infinity], [2, -Infinity], [2, 0.1], [3, true]] as Array<[number, unknown]>) {
       const [pub, nat] = messages(i, v);
