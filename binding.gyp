@@ -26,13 +26,20 @@
         "native/binding/blas.cc",
         "native/binding/runtime.cc",
         "native/binding/storage.cc",
+        "native/binding/tensor.cc",
         "native/core/aligned_alloc.cc",
         "native/core/cpu.cc",
         "native/core/storage.cc",
         "native/core/thread_pool.cc",
         "native/kernels/gemm/gemm.cc",
         "native/kernels/gemm/pack.cc",
-        "native/kernels/gemm/f32_gemm_scalar.cc"
+        "native/kernels/gemm/f32_gemm_scalar.cc",
+        "native/kernels/elementwise/elementwise.cc",
+        "native/kernels/elementwise/elementwise_scalar.cc",
+        "native/kernels/reduce/reduce.cc",
+        "native/kernels/reduce/reduce_scalar.cc",
+        "native/kernels/index/index.cc",
+        "native/kernels/random/philox.cc"
       ],
       "conditions": [
         ["target_arch=='x64'", {
@@ -48,7 +55,11 @@
         {
           "target_name": "keel_avx2",
           "type": "static_library",
-          "sources": ["native/kernels/gemm/f32_gemm_avx2.cc"],
+          "sources": [
+            "native/kernels/gemm/f32_gemm_avx2.cc",
+            "native/kernels/elementwise/elementwise_avx2.cc",
+            "native/kernels/reduce/reduce_avx2.cc"
+          ],
           "cflags_cc": ["-mavx2", "-mfma"],
           "xcode_settings": {"OTHER_CPLUSPLUSFLAGS": ["-mavx2", "-mfma"]},
           "msvs_settings": {"VCCLCompilerTool": {"AdditionalOptions": ["/arch:AVX2"]}}
@@ -56,7 +67,11 @@
         {
           "target_name": "keel_avx512",
           "type": "static_library",
-          "sources": ["native/kernels/gemm/f32_gemm_avx512.cc"],
+          "sources": [
+            "native/kernels/gemm/f32_gemm_avx512.cc",
+            "native/kernels/elementwise/elementwise_avx512.cc",
+            "native/kernels/reduce/reduce_avx512.cc"
+          ],
           "cflags_cc": ["-mavx512f", "-mavx512dq", "-mavx512bw", "-mavx512vl", "-mfma"],
           "xcode_settings": {
             "OTHER_CPLUSPLUSFLAGS": ["-mavx512f", "-mavx512dq", "-mavx512bw", "-mavx512vl", "-mfma"]

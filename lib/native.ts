@@ -35,7 +35,44 @@ export interface NativeAddon {
   storageFree(handle: number): boolean;
   storageView(handle: number, byteOffset?: number, byteLength?: number): ArrayBuffer;
   storageBytes(handle: number): number;
-  storageStats(): { live: number; bytes: number };
+  storageStats(): { live: number; bytes: number; pooled: number; pooledBytes: number; poolLimit: number };
+  storageWrite(handle: number, byteOffset: number, data: ArrayBufferView): void;
+  storageRead(handle: number, byteOffset: number, data: ArrayBufferView): void;
+  storagePoolLimit(bytes: number): void;
+  paramBuffer(): ArrayBuffer;
+  unary(op: number, out: number, outOff: number, x: number, xOff: number, n: number, p0: number, p1: number): void;
+  unaryBackward(
+    op: number, gradIn: number, giOff: number, gradOut: number, goOff: number, x: number, xOff: number,
+    y: number, yOff: number, n: number, p0: number, p1: number,
+  ): void;
+  binary(op: number, dtype: number, out: number, outOff: number, a: number, aOff: number, b: number, bOff: number): void;
+  where(out: number, outOff: number, cond: number, condOff: number, a: number, aOff: number, b: number, bOff: number): void;
+  copy(out: number, outOff: number, input: number, inOff: number): void;
+  fill(out: number, outOff: number, n: number, value: number, dtype: number): void;
+  arange(out: number, outOff: number, n: number, start: number, step: number, dtype: number): void;
+  cast(toInt: boolean, out: number, outOff: number, input: number, inOff: number, n: number): void;
+  reduce(op: number, dtype: number, out: number, outOff: number, input: number, inOff: number, outer: number, r: number, inner: number): void;
+  argReduce(
+    isMax: boolean, dtype: number, values: number, valOff: number, indices: number, idxOff: number,
+    input: number, inOff: number, outer: number, r: number, inner: number,
+  ): void;
+  softmax(log: boolean, out: number, outOff: number, input: number, inOff: number, outer: number, r: number, inner: number): void;
+  softmaxBackward(
+    log: boolean, gradIn: number, giOff: number, gradOut: number, goOff: number, y: number, yOff: number,
+    outer: number, r: number, inner: number,
+  ): void;
+  indexOp(
+    kind: number, out: number, outOff: number, src: number, srcOff: number, index: number, indexOff: number,
+    outer: number, r: number, k: number, inner: number,
+  ): void;
+  random(kind: number, out: number, outOff: number, n: number, seed: number, offset: number, p0: number, p1: number): void;
+  matmul(
+    transA: boolean, transB: boolean, m: number, n: number, k: number,
+    a: number, aOff: number, lda: number, strideA: number,
+    b: number, bOff: number, ldb: number, strideB: number,
+    c: number, cOff: number, ldc: number, strideC: number,
+    batch: number, alpha: number, beta: number,
+  ): void;
 }
 
 const require = createRequire(import.meta.url);

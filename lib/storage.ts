@@ -76,5 +76,6 @@ export class NativeStorage {
 
 /** Native storage blocks alive in this thread, and their bytes. */
 export function storageStats(): { live: number; bytes: number } {
-  return native.storageStats();
+  const { live, bytes } = native.storageStats();
+  return { live, bytes };
 }

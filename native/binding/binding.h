@@ -22,6 +22,27 @@ Napi::Value storageFree(const Napi::CallbackInfo& info);
 Napi::Value storageView(const Napi::CallbackInfo& info);
 Napi::Value storageBytes(const Napi::CallbackInfo& info);
 Napi::Value storageStats(const Napi::CallbackInfo& info);
+Napi::Value storageWrite(const Napi::CallbackInfo& info);
+Napi::Value storageRead(const Napi::CallbackInfo& info);
+Napi::Value paramBuffer(const Napi::CallbackInfo& info);
+Napi::Value storagePoolLimit(const Napi::CallbackInfo& info);
+
+// tensor.cc
+Napi::Value unary(const Napi::CallbackInfo& info);
+Napi::Value unaryBackward(const Napi::CallbackInfo& info);
+Napi::Value binary(const Napi::CallbackInfo& info);
+Napi::Value where(const Napi::CallbackInfo& info);
+Napi::Value copy(const Napi::CallbackInfo& info);
+Napi::Value fill(const Napi::CallbackInfo& info);
+Napi::Value arange(const Napi::CallbackInfo& info);
+Napi::Value cast(const Napi::CallbackInfo& info);
+Napi::Value reduce(const Napi::CallbackInfo& info);
+Napi::Value argReduce(const Napi::CallbackInfo& info);
+Napi::Value softmax(const Napi::CallbackInfo& info);
+Napi::Value softmaxBackward(const Napi::CallbackInfo& info);
+Napi::Value indexOp(const Napi::CallbackInfo& info);
+Napi::Value random(const Napi::CallbackInfo& info);
+Napi::Value matmul(const Napi::CallbackInfo& info);
 
 }  // namespace binding
 }  // namespace keel

@@ -4,21 +4,19 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <string>
 
 #include "args.h"
 #include "binding.h"
 #include "core/storage.h"
+#include "instance.h"
 
 namespace keel {
 namespace binding {
 namespace {
 
-struct InstanceState {
-  StorageTable storage;
-};
-
-StorageTable& table(Napi::Env env) { return env.GetInstanceData<InstanceState>()->storage; }
+StorageTable& table(Napi::Env env) { return instance(env).storage; }
 
 // The size V8 is told about; it counts toward GC pressure so a loop that drops tensors without
 // disposing them still triggers collections (and the finalizers that free them).
@@ -121,7 +119,82 @@ Napi::Value storageStats(const Napi::CallbackInfo& info) {
   Napi::Object out = Napi::Object::New(env);
   out.Set("live", static_cast<double>(table(env).liveCount()));
   out.Set("bytes", static_cast<double>(table(env).liveBytes()));
+  out.Set("pooled", static_cast<double>(table(env).pooledCount()));
+  out.Set("pooledBytes", static_cast<double>(table(env).pooledBytes()));
+  out.Set("poolLimit", static_cast<double>(table(env).poolLimit()));
   return out;
+}
+
+}  // namespace binding
+}  // namespace keel
+
+namespace keel {
+namespace binding {
+namespace {
+
+// Byte range [offset, offset + bytes) of a live block, checked.
+void* liveRange(const Napi::CallbackInfo& info, const char* fn, double offset, std::size_t bytes) {
+  StorageBlock* block = liveBlock(info, fn);
+  if (offset + static_cast<double>(bytes) > static_cast<double>(block->bytes())) {
+    throwRangeError(info.Env(), std::string(fn) + ": byteOffset " + std::to_string(static_cast<uint64_t>(offset)) +
+                                    " + " + std::to_string(bytes) + " bytes is past the end of a storage of " +
+                                    std::to_string(block->bytes()) + " bytes");
+  }
+  return static_cast<char*>(block->data()) + static_cast<std::size_t>(offset);
+}
+
+Napi::TypedArray typedArrayArg(const Napi::CallbackInfo& info, std::size_t i, const char* fn) {
+  if (!info[i].IsTypedArray()) throwTypeError(info.Env(), fn, "a typed array", "data", info[i]);
+  return info[i].As<Napi::TypedArray>();
+}
+
+}  // namespace
+
+// storageWrite(handle, byteOffset, typedArray): copies the array's bytes in.
+Napi::Value storageWrite(const Napi::CallbackInfo& info) {
+  requireArgCount(info, 3, "storageWrite");
+  const double offset = static_cast<double>(dimArg(info, 1, "storageWrite", "byteOffset"));
+  Napi::TypedArray array = typedArrayArg(info, 2, "storageWrite");
+  const std::size_t bytes = array.ByteLength();
+  void* dst = liveRange(info, "storageWrite", offset, bytes);
+  if (bytes > 0) {
+    const char* src = static_cast<const char*>(array.ArrayBuffer().Data()) + array.ByteOffset();
+    std::memcpy(dst, src, bytes);
+  }
+  return info.Env().Undefined();
+}
+
+// storageRead(handle, byteOffset, typedArray): copies bytes out into the array.
+Napi::Value storageRead(const Napi::CallbackInfo& info) {
+  requireArgCount(info, 3, "storageRead");
+  const double offset = static_cast<double>(dimArg(info, 1, "storageRead", "byteOffset"));
+  Napi::TypedArray array = typedArrayArg(info, 2, "storageRead");
+  const std::size_t bytes = array.ByteLength();
+  const void* src = liveRange(info, "storageRead", offset, bytes);
+  if (bytes > 0) {
+    char* dst = static_cast<char*>(array.ArrayBuffer().Data()) + array.ByteOffset();
+    std::memcpy(dst, src, bytes);
+  }
+  return info.Env().Undefined();
+}
+
+// storagePoolLimit(bytes): how many freed bytes are kept for reuse (0 empties the pool).
+Napi::Value storagePoolLimit(const Napi::CallbackInfo& info) {
+  requireArgCount(info, 1, "storagePoolLimit");
+  const Napi::Value v = info[0];
+  if (!v.IsNumber()) throwTypeError(info.Env(), "storagePoolLimit", "a non-negative integer", "bytes", v);
+  const double d = v.As<Napi::Number>().DoubleValue();
+  if (!(d >= 0) || d != std::floor(d) || d > 9007199254740991.0) {
+    throwTypeError(info.Env(), "storagePoolLimit", "a non-negative integer", "bytes", v);
+  }
+  table(info.Env()).setPoolLimit(static_cast<std::size_t>(d));
+  return info.Env().Undefined();
+}
+
+// The instance's parameter slots as an ArrayBuffer (made once per instance by lib/).
+Napi::Value paramBuffer(const Napi::CallbackInfo& info) {
+  InstanceState& state = instance(info.Env());
+  return Napi::ArrayBuffer::New(info.Env(), state.params, sizeof(state.params));
 }
 
 }  // namespace binding

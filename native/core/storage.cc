@@ -28,6 +28,41 @@ StorageTable::~StorageTable() {
   for (Slot& slot : slots_) {
     if (slot.block != nullptr) slot.block->release();
   }
+  releasePool();
+}
+
+void StorageTable::releasePool() {
+  for (auto& entry : pool_)
+    for (StorageBlock* block : entry.second) block->release();
+  pool_.clear();
+  pooled_count_ = 0;
+  pooled_bytes_ = 0;
+}
+
+void StorageTable::setPoolLimit(std::size_t bytes) {
+  pool_limit_ = bytes;
+  if (pooled_bytes_ > pool_limit_) releasePool();
+}
+
+StorageBlock* StorageTable::takePooled(std::size_t bytes) {
+  auto it = pool_.find(bytes);
+  if (it == pool_.end() || it->second.empty()) return nullptr;
+  StorageBlock* block = it->second.back();
+  it->second.pop_back();
+  pooled_count_--;
+  pooled_bytes_ -= bytes;
+  return block;
+}
+
+void StorageTable::recycle(StorageBlock* block) {
+  // Only blocks no JS view still references, and only while the pool has room.
+  if (block->unique() && pooled_bytes_ + block->bytes() <= pool_limit_) {
+    pool_[block->bytes()].push_back(block);
+    pooled_count_++;
+    pooled_bytes_ += block->bytes();
+    return;
+  }
+  block->release();
 }
 
 uint64_t StorageTable::allocate(std::size_t bytes, bool zero) {
@@ -38,7 +73,17 @@ uint64_t StorageTable::allocate(std::size_t bytes, bool zero) {
     if (slots_.size() >= (std::size_t{1} << kIndexBits) - 1) return 0;
     index = static_cast<uint32_t>(slots_.size());
   }
-  StorageBlock* block = StorageBlock::create(bytes, zero);
+  StorageBlock* block = takePooled(bytes);
+  if (block != nullptr) {
+    if (zero) std::memset(block->data(), 0, bytes);
+  } else {
+    block = StorageBlock::create(bytes, zero);
+    // Out of memory with blocks parked in the pool: give them back and try once more.
+    if (block == nullptr && pooled_count_ > 0) {
+      releasePool();
+      block = StorageBlock::create(bytes, zero);
+    }
+  }
   if (block == nullptr) return 0;
   if (index == slots_.size()) {
     slots_.emplace_back();
@@ -73,7 +118,7 @@ bool StorageTable::free(uint64_t handle) {
   slot.generation = (slot.generation + 1) & ((1u << 28) - 1);
   if (slot.generation == 0) slot.generation = 1;
   free_slots_.push_back(index);
-  block->release();
+  recycle(block);
   return true;
 }
 

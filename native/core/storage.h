@@ -6,6 +6,7 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <unordered_map>
 #include <vector>
 
 namespace keel {
@@ -15,6 +16,8 @@ class StorageBlock {
  public:
   static StorageBlock* create(std::size_t bytes, bool zero);  // nullptr if out of memory
   void retain() { refs_.fetch_add(1, std::memory_order_relaxed); }
+  // True when the caller holds the only reference (so the block may be recycled).
+  bool unique() const { return refs_.load(std::memory_order_acquire) == 1; }
   // Returns true when this call freed the block.
   bool release();
   void* data() const { return data_; }
@@ -51,16 +54,31 @@ class StorageTable {
 
   std::size_t liveCount() const { return live_; }
   std::size_t liveBytes() const { return live_bytes_; }
+  std::size_t pooledCount() const { return pooled_count_; }
+  std::size_t pooledBytes() const { return pooled_bytes_; }
+
+  // Freed blocks nobody else references are kept, by exact size, for the next allocation of
+  // that size (a training loop allocates the same sizes every step), up to this many bytes.
+  void setPoolLimit(std::size_t bytes);
+  std::size_t poolLimit() const { return pool_limit_; }
+  void releasePool();
 
  private:
   struct Slot {
     StorageBlock* block = nullptr;
     uint32_t generation = 1;
   };
+  StorageBlock* takePooled(std::size_t bytes);
+  void recycle(StorageBlock* block);
+
   std::vector<Slot> slots_;
   std::vector<uint32_t> free_slots_;
   std::size_t live_ = 0;
   std::size_t live_bytes_ = 0;
+  std::unordered_map<std::size_t, std::vector<StorageBlock*>> pool_;
+  std::size_t pooled_count_ = 0;
+  std::size_t pooled_bytes_ = 0;
+  std::size_t pool_limit_ = std::size_t{256} << 20;
 };
 
 }  // namespace keel

@@ -148,12 +148,12 @@ describe('worker_threads', () => {
     `, null);
     try {
       const first = await nextMessage<{ before: { live: number; bytes: number }; during: { live: number; bytes: number }; handles: number[] }>(w);
-      expect(first.before).toEqual({ live: 0, bytes: 0 });
-      expect(first.during).toEqual({ live: 5, bytes: 5000 });
+      expect(first.before).toMatchObject({ live: 0, bytes: 0 });
+      expect(first.during).toMatchObject({ live: 5, bytes: 5000 });
       expect(storageStats()).toEqual(base);
       const second = nextMessage<{ after: { live: number; bytes: number } }>(w);
       w.postMessage('free');
-      expect((await second).after).toEqual({ live: 0, bytes: 0 });
+      expect((await second).after).toMatchObject({ live: 0, bytes: 0 });
       expect(storageStats()).toEqual(base);
     } finally {
       await w.terminate();

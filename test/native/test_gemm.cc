@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -9,7 +10,10 @@
 #include "check.h"
 #include "core/cpu.h"
 #include "core/thread_pool.h"
+#include "core/aligned_alloc.h"
 #include "kernels/gemm/gemm.h"
+#include "kernels/gemm/pack.h"
+#include "kernels/gemm/ukernel.h"
 
 using namespace keel;
 
@@ -211,4 +215,55 @@ TEST_CASE("sgemmStridedBatched equals a loop of sgemm") {
     CHECK(sgemm(gi, 1));
   }
   CHECK(std::memcmp(c.data(), want.data(), c.size() * sizeof(float)) == 0);
+}
+
+TEST_CASE("ISA packing routines write exactly what the generic packA / packB write") {
+  std::mt19937 rng(11);
+  std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
+  for (Isa isa : supportedIsas()) {
+    const GemmKernel& kern = f32GemmKernel(isa);
+    if (kern.pack_a == nullptr && kern.pack_b == nullptr) continue;
+    // Lane counts around the tile sides, depths around the 16-wide transpose blocks, offsets
+    // into a larger matrix so leading dimensions and starting points are not aligned.
+    for (std::size_t lanes : {std::size_t{1}, kern.mr - 1, kern.mr, kern.mr + 3, kern.nr - 1,
+                              kern.nr, 2 * kern.nr + 5, std::size_t{70}}) {
+      for (std::size_t depth : {1, 5, 16, 17, 31, 33, 64}) {
+        for (bool trans : {false, true}) {
+          const std::size_t off_lane = 3, off_depth = 2;
+          const std::size_t rows = trans ? depth + off_depth : lanes + off_lane;
+          const std::size_t ld = (trans ? lanes + off_lane : depth + off_depth) + 1;
+          std::vector<float> src(rows * ld);
+          for (auto& x : src) x = dist(rng);
+          for (int which = 0; which < 2; which++) {
+            const std::size_t w = which == 0 ? kern.mr : kern.nr;
+            const std::size_t size = (lanes + w - 1) / w * w * depth + 64;
+            // Packed panels are 64-byte aligned (ukernel.h): the ISA routines may rely on it.
+            ScratchBuffer want_buf, got_buf;
+            float* want = want_buf.reserve(size);
+            float* got = got_buf.reserve(size);
+            CHECK(want != nullptr && got != nullptr);
+            if (want == nullptr || got == nullptr) return;
+            std::fill(want, want + size, -7.0f);
+            std::fill(got, got + size, -7.0f);
+            // op(A) is lanes x depth, op(B) is depth x lanes: the same source serves both.
+            if (which == 0) {
+              if (kern.pack_a == nullptr) continue;
+              const bool ta = trans;
+              packA(want, src.data(), ld, ta, off_lane, lanes, off_depth, depth, w);
+              kern.pack_a(got, src.data(), ld, ta, off_lane, lanes, off_depth, depth, w);
+            } else {
+              if (kern.pack_b == nullptr) continue;
+              const bool tb = !trans;
+              packB(want, src.data(), ld, tb, off_depth, depth, off_lane, lanes, w);
+              kern.pack_b(got, src.data(), ld, tb, off_depth, depth, off_lane, lanes, w);
+            }
+            CHECK_MSG(std::memcmp(want, got, size * sizeof(float)) == 0,
+                      std::string("packing differs: ") + kern.name + (which ? " B" : " A") +
+                          " lanes=" + std::to_string(lanes) + " depth=" +
+                          std::to_string(depth) + " trans=" + std::to_string(trans));
+          }
+        }
+      }
+    }
+  }
 }

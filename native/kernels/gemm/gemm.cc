@@ -28,9 +28,16 @@ namespace {
 std::size_t ceilDiv(std::size_t a, std::size_t b) { return (a + b - 1) / b; }
 std::size_t roundUp(std::size_t a, std::size_t b) { return ceilDiv(a, b) * b; }
 
-// Below this many multiply-adds a second thread's wake-up and duplicated packing cost more
-// than it saves.
-constexpr double kMinMacsPerThread = 96.0 * 96.0 * 96.0;
+// Below this many multiply-adds per thread, a second thread's hand-off (about a microsecond
+// with the worker spinning) and its duplicated packing cost more than it saves. Measured on
+// Zen 5 with AVX-512, 2 threads, workers spinning: n = 64 (262K MACs) is 1.4 us slower on two
+// threads, n = 72..96 gain only 5-10% (and lose badly when another process holds the second
+// core), n = 112 (1.4M) gains 25%. So a second thread starts at about 900K MACs (n ~ 97),
+// where the old 96^3-per-thread rule waited until 1.77M (n ~ 121).
+constexpr double kMinMacsPerThread = 450000.0;
+// The same threshold for one product of a batch, per thread, before the batch stops being
+// spread over threads one product each.
+constexpr double kMinMacsPerBatchedProduct = 96.0 * 96.0 * 96.0;
 
 ScratchBuffer& threadScratch() {
   thread_local ScratchBuffer scratch;
@@ -198,8 +205,10 @@ bool sgemmStridedBatched(const SgemmArgs& g, std::size_t stride_a, std::size_t s
     gi.c = g.c + i * stride_c;
     return sgemm(gi, inner_threads);
   };
-  // Large products use every thread each; small ones are spread over the batch instead.
-  if (threads <= 1 || macs >= kMinMacsPerThread * threads) {
+  // Large products use every thread each; small ones are spread over the batch instead, which
+  // splits no tile grid and packs nothing twice, so it wins well past the point where one
+  // product alone would start using a second thread.
+  if (threads <= 1 || macs >= kMinMacsPerBatchedProduct * threads) {
     for (std::size_t i = 0; i < batch; i++) {
       if (!one(i, threads)) return false;
     }
