@@ -14,6 +14,10 @@ export class NativeStorage {
   /** Handle into the native storage table; 0 after dispose. */
   #handle: number;
   readonly byteLength: number;
+  /** Tensors sharing this storage (a base and its views); the last release frees it. */
+  #refs = 1;
+  /** Bumped by every in-place write, shared by all views, checked by autograd. */
+  version = 0;
 
   private constructor(handle: number, byteLength: number) {
     this.#handle = handle;
@@ -40,6 +44,26 @@ export class NativeStorage {
     }
     const handle = native.storageAlloc(byteLength, options.zero ?? true);
     return new NativeStorage(handle, byteLength);
+  }
+
+  /** @internal Allocation without argument checks, for tensor ops (sizes come from shapes). */
+  static _create(byteLength: number, zero: boolean): NativeStorage {
+    return new NativeStorage(native.storageAlloc(byteLength, zero), byteLength);
+  }
+
+  /** @internal Another tensor (a view) now shares this storage. */
+  _retain(): void {
+    this.#refs++;
+  }
+
+  /** @internal A sharing tensor is done with it; frees the memory when none is left. */
+  _release(): void {
+    if (--this.#refs <= 0) this.dispose();
+  }
+
+  /** @internal The handle without the disposed check (0 once disposed). */
+  get _rawHandle(): number {
+    return this.#handle;
   }
 
   get handle(): number {

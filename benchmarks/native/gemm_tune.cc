@@ -66,11 +66,15 @@ int main(int argc, char** argv) {
   if (const char* blocks = std::getenv("KEEL_TUNE_BLOCKS")) {
     std::sscanf(blocks, "%zu,%zu,%zu", &kern.kc, &kern.nc, &kern.mc);
   }
+  // KEEL_TUNE_SUP=macs overrides the largest product that skips packing (0: never).
+  // KEEL_TUNE_SUP_N=n: likewise for the column count.
+  if (const char* sup = std::getenv("KEEL_TUNE_SUP")) kern.sup_max_macs = std::atof(sup);
+  if (const char* sup = std::getenv("KEEL_TUNE_SUP_N")) kern.sup_max_n = std::atoi(sup);
   // KEEL_TUNE_REPS: timed batches per shape (best one reported).
   int batches = 7;
   if (const char* r = std::getenv("KEEL_TUNE_REPS")) batches = std::max(1, std::atoi(r));
-  std::printf("kernel %s, %zu thread(s), kc=%zu nc=%zu mc=%zu\n", kern.name, threads, kern.kc,
-              kern.nc, kern.mc);
+  std::printf("kernel %s, %zu thread(s), kc=%zu nc=%zu mc=%zu sup<=%g MACs or n<=%zu\n",
+              kern.name, threads, kern.kc, kern.nc, kern.mc, kern.sup_max_macs, kern.sup_max_n);
   for (const Shape& s : shapes) {
     std::vector<float> a(s.m * s.k, 0.5f), b(s.k * s.n, 0.25f), c(s.m * s.n);
     SgemmArgs g;
@@ -79,7 +83,8 @@ int main(int argc, char** argv) {
     g.lda = s.k; g.ldb = s.n; g.ldc = s.n;
     const double flops = 2.0 * s.m * s.n * s.k;
     // About 0.1 s per batch, at least 3 calls.
-    const int reps = static_cast<int>(std::max(3.0, 2e10 / flops));
+    // (Capped: for a 1 x 1 x 1 product the quotient overflows an int.)
+    const int reps = static_cast<int>(std::min(2e6, std::max(3.0, 2e10 / flops)));
     for (int i = 0; i < std::min(reps, 50); i++) sgemm(g, threads);  // warm caches and the pool
     double best = 1e30;
     for (int r = 0; r < batches; r++) {

@@ -267,3 +267,83 @@ TEST_CASE("ISA packing routines write exactly what the generic packA / packB wri
     }
   }
 }
+
+namespace {
+
+// Runs p with the kernel's small-product path forced on or off (the tuning knobs of ukernel.h
+// are mutable for this, as benchmarks/native/gemm_tune.cc uses them).
+bool runWithSup(const Problem& p, Isa isa, std::size_t threads, bool sup, std::uint32_t seed,
+                std::vector<float>* out) {
+  GemmKernel& kern = const_cast<GemmKernel&>(f32GemmKernel(isa));
+  const double saved_macs = kern.sup_max_macs;
+  const std::size_t saved_n = kern.sup_max_n;
+  kern.sup_max_macs = sup ? 1e30 : 0;
+  kern.sup_max_n = sup ? ~std::size_t{0} : 0;
+  std::mt19937 rng(seed);
+  const bool ok = runAndCheck(p, isa, threads, rng, out);
+  kern.sup_max_macs = saved_macs;
+  kern.sup_max_n = saved_n;
+  return ok;
+}
+
+}  // namespace
+
+TEST_CASE("sgemm: the unpacked small-product path gives the packed path's bits") {
+  const Isa saved = activeIsa();
+  setNumThreads(4);
+  std::vector<Problem> problems;
+  // Every transpose; rows and columns around the tile sides (14 x 32 on AVX-512), leading
+  // dimensions past the columns, depths crossing the 384-deep block, beta 0 over NaN.
+  std::size_t idx = 0;
+  for (bool ta : {false, true})
+    for (bool tb : {false, true})
+      for (std::size_t m : {1, 13, 14, 15, 29, 64})
+        for (std::size_t n : {1, 16, 17, 31, 32, 33, 64, 65})
+          for (std::size_t k : {1, 33, 385}) {
+            idx++;
+            Problem p{ta, tb, m, n, k, 0, 0, 0, idx % 3 == 0 ? -0.5f : 1.0f,
+                      idx % 2 == 0 ? 0.0f : 0.75f};
+            p.lda = (ta ? m : k) + idx % 3;
+            p.ldb = (tb ? k : n) + idx % 4;
+            p.ldc = n + idx % 5;
+            problems.push_back(p);
+          }
+  for (Isa isa : supportedIsas()) {
+    if (f32GemmKernel(isa).strided == nullptr) continue;
+    std::uint32_t seed = 1;
+    for (const Problem& p : problems) {
+      seed++;
+      std::vector<float> packed, in_place, in_place_2;
+      if (!runWithSup(p, isa, 1, false, seed, &packed)) break;
+      if (!runWithSup(p, isa, 1, true, seed, &in_place)) break;
+      if (!runWithSup(p, isa, 3, true, seed, &in_place_2)) break;
+      CHECK_MSG(std::memcmp(packed.data(), in_place.data(), packed.size() * sizeof(float)) == 0,
+                "small-product path differs from the packed one: " + describe(p, isa, 1));
+      CHECK_MSG(std::memcmp(in_place.data(), in_place_2.data(), packed.size() * sizeof(float)) == 0,
+                "small-product path differs across thread counts: " + describe(p, isa, 3));
+    }
+  }
+  setNumThreads(2);
+  setActiveIsa(saved);
+}
+
+TEST_CASE("sgemm: shapes around the small-product thresholds, default tuning") {
+  std::mt19937 rng(3);
+  const Isa saved = activeIsa();
+  setNumThreads(2);
+  // 400^3 = 6.4e7 multiply-adds and 64 columns on AVX-512; lda a multiple of 1024 falls back
+  // to packing unless the columns are few.
+  const Problem problems[] = {
+      {false, false, 399, 401, 400, 400, 401, 401, 1.0f, 0.0f},
+      {false, false, 400, 400, 400, 400, 400, 400, 1.0f, 0.5f},
+      {true, true, 401, 400, 400, 401, 400, 403, 1.0f, 0.0f},
+      {false, true, 700, 64, 300, 300, 300, 64, 1.0f, 0.0f},
+      {true, false, 700, 65, 300, 700, 65, 65, 2.0f, 0.0f},
+      {false, false, 40, 100, 1024, 1024, 100, 100, 1.0f, 0.0f},
+      {false, false, 40, 64, 1024, 1024, 64, 64, 1.0f, 1.0f},
+  };
+  for (Isa isa : supportedIsas())
+    for (const Problem& p : problems)
+      for (std::size_t threads : {1, 2}) runAndCheck(p, isa, threads, rng);
+  setActiveIsa(saved);
+}

@@ -2,6 +2,9 @@
 // -mavx512bw -mavx512vl -mfma; it runs only where CPUID and XGETBV allow (core/cpu.cc).
 #include <immintrin.h>
 
+#include <array>
+#include <utility>
+
 #include "ukernel.h"
 
 namespace keel {
@@ -176,12 +179,101 @@ void packB_avx512(float* dst, const float* b, std::size_t ldb, bool trans_b, std
   }
 }
 
+// ---- Strided kernel (ukernel.h GemmUkernelStridedFn) ---------------------------------------
+
+// The same per-element arithmetic as f32_gemm_14x32__avx512 for any MR <= 14 rows and one or
+// two 16-lane column vectors, so edge tiles and unpacked operands give the bits of a full tile.
+// kRowA: a(i, p) = a[i*a_stride + p] (row-major A in place); otherwise a(i, p) =
+// a[p*a_stride + i] (a packed panel, or a transposed A in place). Columns past the masks are
+// neither loaded from B nor loaded or stored in C.
+#define KEEL_S_DECLARE(i) __m512 s##i##_0 = _mm512_setzero_ps(), s##i##_1 = _mm512_setzero_ps();
+#define KEEL_S_PREFETCH(i) \
+  if constexpr (i < MR) _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc), _MM_HINT_T0);
+#define KEEL_S_FMA(i)                                                          \
+  if constexpr (i < MR) {                                                      \
+    const __m512 ai = _mm512_set1_ps(kRowA ? a[i * a_stride] : a[i]);          \
+    s##i##_0 = _mm512_fmadd_ps(ai, b0, s##i##_0);                              \
+    if constexpr (NV == 2) s##i##_1 = _mm512_fmadd_ps(ai, b1, s##i##_1);       \
+  }
+#define KEEL_S_STORE(i)                                                                      \
+  if constexpr (i < MR) {                                                                    \
+    _mm512_mask_storeu_ps(c + i * ldc, k0, _mm512_mul_ps(valpha, s##i##_0));                 \
+    if constexpr (NV == 2)                                                                   \
+      _mm512_mask_storeu_ps(c + i * ldc + 16, k1, _mm512_mul_ps(valpha, s##i##_1));          \
+  }
+#define KEEL_S_UPDATE(i)                                                                     \
+  if constexpr (i < MR) {                                                                    \
+    _mm512_mask_storeu_ps(                                                                   \
+        c + i * ldc, k0,                                                                     \
+        _mm512_fmadd_ps(vbeta, _mm512_maskz_loadu_ps(k0, c + i * ldc),                       \
+                        _mm512_mul_ps(valpha, s##i##_0)));                                   \
+    if constexpr (NV == 2)                                                                   \
+      _mm512_mask_storeu_ps(                                                                 \
+          c + i * ldc + 16, k1,                                                              \
+          _mm512_fmadd_ps(vbeta, _mm512_maskz_loadu_ps(k1, c + i * ldc + 16),                \
+                          _mm512_mul_ps(valpha, s##i##_1)));                                 \
+  }
+
+template <std::size_t MR, std::size_t NV, bool kRowA>
+void f32_gemm_strided__avx512(std::size_t kc, const float* a, std::size_t a_stride,
+                              const float* b, std::size_t b_rs, float* c, std::size_t ldc,
+                              float alpha, float beta, __mmask16 k0, __mmask16 k1) {
+  KEEL_ROWS(KEEL_S_DECLARE)
+  KEEL_ROWS(KEEL_S_PREFETCH)
+#pragma GCC unroll 2
+  for (std::size_t p = 0; p < kc; p++) {
+    const __m512 b0 = _mm512_maskz_loadu_ps(k0, b);
+    const __m512 b1 = NV == 2 ? _mm512_maskz_loadu_ps(k1, b + 16) : _mm512_setzero_ps();
+    KEEL_ROWS(KEEL_S_FMA)
+    a += kRowA ? 1 : a_stride;
+    b += b_rs;
+  }
+  const __m512 valpha = _mm512_set1_ps(alpha);
+  if (beta == 0.0f) {
+    KEEL_ROWS(KEEL_S_STORE)
+  } else {
+    const __m512 vbeta = _mm512_set1_ps(beta);
+    KEEL_ROWS(KEEL_S_UPDATE)
+  }
+}
+
+using StridedFn = void (*)(std::size_t, const float*, std::size_t, const float*, std::size_t,
+                           float*, std::size_t, float, float, __mmask16, __mmask16);
+
+template <std::size_t NV, bool kRowA, std::size_t... I>
+constexpr std::array<StridedFn, sizeof...(I)> stridedTable(std::index_sequence<I...>) {
+  return {f32_gemm_strided__avx512<I + 1, NV, kRowA>...};
+}
+
+// [kRowA][NV - 1][mr - 1]
+constexpr std::array<StridedFn, kMr> kStrided[2][2] = {
+    {stridedTable<1, false>(std::make_index_sequence<kMr>()),
+     stridedTable<2, false>(std::make_index_sequence<kMr>())},
+    {stridedTable<1, true>(std::make_index_sequence<kMr>()),
+     stridedTable<2, true>(std::make_index_sequence<kMr>())}};
+
+void stridedAvx512(std::size_t mr, std::size_t nr, std::size_t kc, const float* a,
+                   std::size_t a_rs, std::size_t a_cs, const float* b, std::size_t b_rs,
+                   float* c, std::size_t ldc, float alpha, float beta) {
+  const bool row_a = a_rs != 1;
+  const std::size_t nv = nr > 16 ? 2 : 1;
+  const __mmask16 k0 = laneMask(nr), k1 = laneMask(nr > 16 ? nr - 16 : 0);
+  kStrided[row_a][nv - 1][mr - 1](kc, a, row_a ? a_rs : a_cs, b, b_rs, c, ldc, alpha, beta, k0,
+                                  k1);
+}
+
 }  // namespace
 
 const GemmKernel& f32GemmKernelAvx512() {
   static GemmKernel kernel{  // not const: benchmarks/native/gemm_tune.cc retunes the blocking
                            "f32_gemm_14x32__avx512", kMr, kNr, 384, 320, 4200,
-                           f32_gemm_14x32__avx512, packA_avx512, packB_avx512};
+                           f32_gemm_14x32__avx512, packA_avx512, packB_avx512,
+                           // Measured on Zen 5, 1 and 2 threads: reading A in place wins
+                           // 5-20% up to about 400^3 (n = 64: 3.2 -> 2.7 us) and for
+                           // n <= 64 at any size (8192x256x32: 25%), is even at 512^3 and
+                           // loses 10-15% at 1024^3, where the A panel's reuse across a wide
+                           // B block pays for packing it.
+                           stridedAvx512, 6.4e7, 64};
   return kernel;
 }
 

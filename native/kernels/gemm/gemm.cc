@@ -106,6 +106,10 @@ void gemmRectangle(const GemmKernel& kern, const SgemmArgs& g, std::size_t m0, s
               kern.fn(kc, a_panel, b_panel, c, g.ldc, g.alpha, beta);
               continue;
             }
+            if (kern.strided != nullptr) {
+              kern.strided(mr, nr, kc, a_panel, 1, MR, b_panel, NR, c, g.ldc, g.alpha, beta);
+              continue;
+            }
             // Edge tile: run the same kernel on a full-size copy so the arithmetic (and so
             // every bit of the result) is what a full tile would get.
             if (beta != 0.0f) {
@@ -118,6 +122,53 @@ void gemmRectangle(const GemmKernel& kern, const SgemmArgs& g, std::size_t m0, s
               std::memcpy(c + i * g.ldc, tile + i * NR, nr * sizeof(float));
             }
           }
+        }
+      }
+    }
+  }
+}
+
+// The small-product path: A is read in place (its rows, or columns when transposed, are the
+// strided kernel's operand), and so is B unless it is transposed, when one kc x nc block of it
+// at a time is packed. The tile grid, the depth blocking and each tile's arithmetic are those of
+// gemmRectangle, so the bits are too; what goes is the packing, which for these sizes costs a
+// large share of the arithmetic.
+bool supPacksB(const SgemmArgs& g) { return g.trans_b; }
+
+std::size_t supScratchFloats(const GemmKernel& kern, const SgemmArgs& g, std::size_t n) {
+  if (!supPacksB(g)) return 0;
+  return roundUp(std::min(kern.nc, roundUp(n, kern.nr)), kern.nr) * std::min(kern.kc, g.k);
+}
+
+void gemmRectangleSup(const GemmKernel& kern, const SgemmArgs& g, std::size_t m0, std::size_t m1,
+                      std::size_t n0, std::size_t n1, float* scratch) {
+  const std::size_t MR = kern.mr, NR = kern.nr;
+  const bool pack_b = supPacksB(g);
+  for (std::size_t jc = n0; jc < n1; jc += kern.nc) {
+    const std::size_t nc = std::min(kern.nc, n1 - jc);
+    for (std::size_t pc = 0; pc < g.k; pc += kern.kc) {
+      const std::size_t kc = std::min(kern.kc, g.k - pc);
+      const float beta = pc == 0 ? g.beta : 1.0f;
+      const float* b_block;
+      std::size_t b_rs, b_panel_step;
+      if (pack_b) {
+        (kern.pack_b ? kern.pack_b : packB)(scratch, g.b, g.ldb, g.trans_b, pc, kc, jc, nc, NR);
+        b_block = scratch;
+        b_rs = NR;
+        b_panel_step = NR * kc;
+      } else {
+        b_block = g.b + pc * g.ldb + jc;
+        b_rs = g.ldb;
+        b_panel_step = NR;
+      }
+      for (std::size_t ir = m0; ir < m1; ir += MR) {
+        const std::size_t mr = std::min(MR, m1 - ir);
+        const float* a = g.trans_a ? g.a + pc * g.lda + ir : g.a + ir * g.lda + pc;
+        const std::size_t a_rs = g.trans_a ? 1 : g.lda, a_cs = g.trans_a ? g.lda : 1;
+        for (std::size_t jr = 0; jr < nc; jr += NR) {
+          const std::size_t nr = std::min(NR, nc - jr);
+          kern.strided(mr, nr, kc, a, a_rs, a_cs, b_block + (jr / NR) * b_panel_step, b_rs,
+                       g.c + ir * g.ldc + jc + jr, g.ldc, g.alpha, beta);
         }
       }
     }
@@ -151,10 +202,33 @@ Grid chooseGrid(const GemmKernel& kern, std::size_t m, std::size_t n, std::size_
   return best;
 }
 
-bool sgemmSerial(const GemmKernel& kern, const SgemmArgs& g) {
-  float* scratch = threadScratch().reserve(scratchLayout(kern, g.m, g.n, g.k).total);
+// A function of the shape alone, never of the thread count.
+bool useSup(const GemmKernel& kern, const SgemmArgs& g, double macs) {
+  if (kern.strided == nullptr) return false;
+  const bool few_columns = g.n <= kern.sup_max_n;
+  // Rows (or depth steps, transposed) of A a multiple of 4 KiB apart all map to the same L1
+  // sets: the in-place A panel then evicts itself before the B block has been swept past it
+  // (128x1024x1024: 10% slower than packed). With few columns there is little to sweep.
+  if (g.lda % 1024 == 0 && !few_columns) return false;
+  return few_columns || macs <= kern.sup_max_macs;
+}
+
+// Rows [m0, m1) x columns [n0, n1) on the path the shape chose, with this thread's scratch.
+bool runRectangle(const GemmKernel& kern, const SgemmArgs& g, bool sup, std::size_t m0,
+                  std::size_t m1, std::size_t n0, std::size_t n1) {
+  if (sup) {
+    const std::size_t floats = supScratchFloats(kern, g, n1 - n0);
+    float* scratch = nullptr;
+    if (floats != 0) {
+      scratch = threadScratch().reserve(floats);
+      if (scratch == nullptr) return false;
+    }
+    gemmRectangleSup(kern, g, m0, m1, n0, n1, scratch);
+    return true;
+  }
+  float* scratch = threadScratch().reserve(scratchLayout(kern, m1 - m0, n1 - n0, g.k).total);
   if (scratch == nullptr) return false;
-  gemmRectangle(kern, g, 0, g.m, 0, g.n, scratch);
+  gemmRectangle(kern, g, m0, m1, n0, n1, scratch);
   return true;
 }
 
@@ -168,9 +242,12 @@ bool sgemm(const SgemmArgs& g, std::size_t max_threads) {
   }
   const GemmKernel& kern = f32GemmKernel(activeIsa());
   const double macs = static_cast<double>(g.m) * g.n * g.k;
+  // A function of the shape alone, never of the thread count (the bits do not depend on it
+  // either, but the speed of each path is tuned for the shape).
+  const bool sup = useSup(kern, g, macs);
   std::size_t threads = std::min(max_threads, numThreads());
   threads = std::min(threads, static_cast<std::size_t>(std::max(1.0, macs / kMinMacsPerThread)));
-  if (threads <= 1) return sgemmSerial(kern, g);
+  if (threads <= 1) return runRectangle(kern, g, sup, 0, g.m, 0, g.n);
 
   const Grid grid = chooseGrid(kern, g.m, g.n, g.k, threads);
   const std::size_t m_tiles = ceilDiv(g.m, kern.mr), n_tiles = ceilDiv(g.n, kern.nr);
@@ -183,12 +260,7 @@ bool sgemm(const SgemmArgs& g, std::size_t max_threads) {
     const std::size_t n0 = std::min(g.n, bj * n_tiles / grid.tn * kern.nr);
     const std::size_t n1 = std::min(g.n, (bj + 1) * n_tiles / grid.tn * kern.nr);
     if (m0 >= m1 || n0 >= n1) return;
-    float* scratch = threadScratch().reserve(scratchLayout(kern, m1 - m0, n1 - n0, g.k).total);
-    if (scratch == nullptr) {
-      ok.store(false);
-      return;
-    }
-    gemmRectangle(kern, g, m0, m1, n0, n1, scratch);
+    if (!runRectangle(kern, g, sup, m0, m1, n0, n1)) ok.store(false);
   });
   return ok.load();
 }

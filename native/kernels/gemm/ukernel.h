@@ -25,6 +25,19 @@ using GemmPackBFn = void (*)(float* dst, const float* b, std::size_t ldb, bool t
                              std::size_t p0, std::size_t kc, std::size_t j0, std::size_t nc,
                              std::size_t nr);
 
+// Computes an mr x nr block of C (mr <= MR, nr <= NR) from operands read in place, with the
+// same arithmetic per element as GemmUkernelFn (one FMA chain over p from zero, then alpha and
+// beta applied the same way), so it returns the bits a full tile would:
+//   a(i, p) = a[i*a_rs + p*a_cs], with a_rs == 1 (packed panel: a_cs = MR; transposed A:
+//             a_cs = lda) or a_cs == 1 (row-major A straight from the caller: a_rs = lda)
+//   b(p, j) = b[p*b_rs + j]        (packed panel: b_rs = NR; row-major B: b_rs = ldb)
+// Only rows i < mr of A and C and columns j < nr of B and C are touched, so edge tiles need no
+// copy and unpacked operands are never read past their ends.
+using GemmUkernelStridedFn = void (*)(std::size_t mr, std::size_t nr, std::size_t kc,
+                                      const float* a, std::size_t a_rs, std::size_t a_cs,
+                                      const float* b, std::size_t b_rs, float* c,
+                                      std::size_t ldc, float alpha, float beta);
+
 // A micro-kernel with the cache blocking tuned for it.
 struct GemmKernel {
   const char* name;     // dtype, op, tile and ISA, e.g. "f32_gemm_14x32__avx512"
@@ -35,6 +48,14 @@ struct GemmKernel {
   GemmUkernelFn fn;
   GemmPackAFn pack_a;   // null: the generic packA of pack.h
   GemmPackBFn pack_b;   // null: the generic packB of pack.h
+  // Null: edge tiles go through a temporary full tile and every product is packed.
+  GemmUkernelStridedFn strided = nullptr;
+  // Products of at most this many multiply-adds, or at most this many columns, read A (and a
+  // non-transposed B) in place rather than packing them: for them the packing is a large share
+  // of the time (few columns: each packed A element would be used in only a few tiles).
+  // Needs `strided`; 0: never.
+  double sup_max_macs = 0;
+  std::size_t sup_max_n = 0;
 };
 
 
