@@ -3,7 +3,9 @@
 // lib/ops/); backward() walks the recorded graph in reverse topological order.
 import { tidy } from './memory.js';
 import { formatShape } from './shape.js';
-import { nextTensorId, type Tensor } from './tensor.js';
+import { nextStorageSerial } from './storage.js';
+import { Tensor as TensorClass, type Tensor } from './tensor.js';
+import { describeValue } from './validate.js';
 
 let gradEnabled = true;
 
@@ -123,20 +125,29 @@ export function backward(root: Tensor, gradient?: Tensor | null, options: Backwa
   if (gradient == null && root.numel() !== 1) {
     throw new Error(`backward: grad can be implicitly created only for scalar outputs (shape ${formatShape(root.shape)})`);
   }
-  if (gradient != null && gradient.numel() !== root.numel()) {
-    throw new Error(`backward: gradient of shape ${formatShape(gradient.shape)} does not match the output shape ${formatShape(root.shape)}`);
+  if (gradient != null) {
+    if (!(gradient instanceof TensorClass)) {
+      throw new TypeError(`backward: expected a Tensor for gradient but received ${describeValue(gradient)}`);
+    }
+    gradient._handle('backward');
+    if (gradient.dtype !== 'float32') {
+      throw new TypeError(`backward: expected a float32 gradient but received ${gradient.dtype}`);
+    }
+    if (gradient.shape.length !== root.shape.length || gradient.shape.some((d, i) => d !== root.shape[i])) {
+      throw new RangeError(`backward: mismatch in shape: gradient has shape ${formatShape(gradient.shape)} and the output has shape ${formatShape(root.shape)}`);
+    }
   }
   const retain = options.retainGraph === true;
   // Gradients assigned to leaves must outlive this call; everything else made here is freed.
   const assigned = new Set<object>();
-  const firstId = nextTensorId();
+  const firstSerial = nextStorageSerial();
   tidy(() => {
-    const seed = gradient != null ? reshapeTo(gradient, root.shape) : onesLike(root);
+    const seed = gradient != null ? gradient : onesLike(root);
     const prev = gradEnabled;
     gradEnabled = false;
     try {
       if (root._gradFn === null) {
-        accumulateLeaf(root, seed, assigned, firstId);
+        accumulateLeaf(root, seed, assigned, firstSerial);
         return;
       }
       const grads = new Map<GradNode, Tensor>();
@@ -173,7 +184,7 @@ export function backward(root: Tensor, gradient?: Tensor | null, options: Backwa
             const prevGrad = grads.get(input._gradFn);
             grads.set(input._gradFn, prevGrad ? addTensors(prevGrad, gi) : gi);
           } else {
-            accumulateLeaf(input, gi, assigned, firstId);
+            accumulateLeaf(input, gi, assigned, firstSerial);
           }
         }
         if (!retain) node._release();
@@ -201,16 +212,13 @@ function onesLike(t: Tensor): Tensor {
   return hooks.ones!(t.shape);
 }
 
-function reshapeTo(g: Tensor, shape: readonly number[]): Tensor {
-  return g.shape.length === shape.length && g.shape.every((d, i) => d === shape[i]) ? g : hooks.reshape!(g, shape);
-}
 
 // Gradients reach leaves as tensors the graph may still use (add's backward hands the same
 // tensor to both inputs, one maybe a leaf), so a leaf never takes ownership of a tensor it
 // could share: it clones anything made before this backward or already given to another leaf,
 // and accumulates out of place into a gradient assigned during this backward. Only a gradient
 // left from an earlier backward is updated in place.
-function accumulateLeaf(leaf: Tensor, g: Tensor, assigned: Set<object>, firstId: number): void {
+function accumulateLeaf(leaf: Tensor, g: Tensor, assigned: Set<object>, firstSerial: number): void {
   if (!leaf._requiresGrad) return;
   if (g.shape.length !== leaf.shape.length || !g.shape.every((d, i) => d === leaf.shape[i])) g = hooks.reshape!(g, leaf.shape);
   const current = leaf.grad;
@@ -226,7 +234,9 @@ function accumulateLeaf(leaf: Tensor, g: Tensor, assigned: Set<object>, firstId:
     }
     return;
   }
-  const own = g._id < firstId || assigned.has(g._storage) || !g._contiguous ? hooks.clone!(g) : g;
+  // Fresh storage means allocated during this backward: views of the caller's gradient (a
+  // reshape's backward returns one) are new tensors on old storage.
+  const own = g._storage._serial < firstSerial || assigned.has(g._storage) || !g._contiguous ? hooks.clone!(g) : g;
   own._kept = true;
   assigned.add(own._storage);
   leaf.grad = own;

@@ -61,6 +61,7 @@ export function tidy<T>(fn: () => T): T {
   }
   scopes.pop();
   if (result instanceof Promise) {
+    for (const t of scope) if (!t._kept) t.dispose();
     throw new TypeError('tidy: fn must be synchronous (it returned a Promise); tensors would be freed before it settles');
   }
   const returned = new Set<Tensor>();

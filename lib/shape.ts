@@ -57,6 +57,7 @@ export function broadcastStrides(shape: Shape, strides: readonly number[], targe
 
 /** Normalizes a possibly negative dimension, throwing an error that names the op. */
 export function normalizeDim(op: string, dim: number, rank: number, forInsert = false): number {
+  if (typeof dim !== 'number') throw new TypeError(`${op}: expected an integer for dim but received ${typeof dim === 'string' ? `'${dim}' of type string` : typeof dim}`);
   const limit = forInsert ? rank + 1 : rank;
   if (!Number.isInteger(dim) || dim < -Math.max(limit, 1) || dim >= Math.max(limit, 1)) {
     throw new RangeError(

@@ -27,7 +27,7 @@ export class Tensor {
   grad: Tensor | null = null;
   /** @internal */ _storage: NativeStorage;
   /** @internal Element offset into the storage. */ _offset: number;
-  /** @internal Element strides; contiguous except after expand(). */ _strides: readonly number[];
+  /** @internal Element strides when not contiguous (after expand); null means contiguous. */ _stridesOrNull: readonly number[] | null;
   /** @internal */ _contiguous: boolean;
   /** @internal The op that produced this tensor, for backward(); null for leaves. */ _gradFn: GradNode | null = null;
   /** @internal */ _requiresGrad = false;
@@ -37,12 +37,13 @@ export class Tensor {
 
   /** @internal Use the creation functions (tensor, zeros, ...) instead. */
   constructor(storage: NativeStorage, offset: number, shape: readonly number[], strides: readonly number[] | null, dtype: DType) {
+    if (shape.length > 8) throw new RangeError(`tensors of more than 8 dimensions are not supported (shape ${formatShape(shape)})`);
     this._storage = storage;
     this._offset = offset;
     this.shape = shape;
     this.dtype = dtype;
-    this._strides = strides ?? contiguousStrides(shape);
     this._contiguous = strides === null || isContiguousLayout(shape, strides);
+    this._stridesOrNull = this._contiguous ? null : strides;
     this._id = nextId++;
     trackTensor(this);
   }
@@ -57,6 +58,11 @@ export class Tensor {
   static _view(base: Tensor, shape: readonly number[], strides: readonly number[] | null, offset = base._offset): Tensor {
     base._storage._retain();
     return new Tensor(base._storage, offset, shape, strides, base.dtype);
+  }
+
+  /** @internal Element strides (computed on demand for contiguous tensors). */
+  get _strides(): readonly number[] {
+    return this._stridesOrNull ?? contiguousStrides(this.shape);
   }
 
   /** Whether backward() computes a gradient for this tensor. */
@@ -142,11 +148,14 @@ export class Tensor {
     if (this._disposed) return;
     this._disposed = true;
     this._storage._release();
-    this._gradFn = null;
+    // Let go of the storage object: it may be recycled for another tensor. The gradFn stays:
+    // backward() can still route gradients through a disposed intermediate it does not read.
+    this._storage = DISPOSED_STORAGE;
   }
 
   /** Reads the values as a flat typed array in row-major order (a copy). */
   toTypedArray(): Float32Array | Int32Array {
+    this._handle('toTypedArray');
     const n = this.numel();
     const out = this.dtype === 'float32' ? new Float32Array(n) : new Int32Array(n);
     if (n === 0) return out;
@@ -223,6 +232,8 @@ export class Tensor {
 
 export type NestedArray = number | NestedArray[];
 
+const DISPOSED_STORAGE = NativeStorage._disposed();
+
 registerTensorClass(Tensor);
 
 function isContiguousLayout(shape: readonly number[], strides: readonly number[]): boolean {
@@ -255,7 +266,8 @@ function formatNumber(v: number, dtype: DType, fixed: number | null): string {
   if (dtype === 'int32') return String(v);
   if (Number.isNaN(v)) return 'nan';
   if (!Number.isFinite(v)) return v > 0 ? 'inf' : '-inf';
-  return fixed === null ? v.toExponential(4) : v.toFixed(fixed);
+  // Two-digit exponents, as PyTorch prints them (1.0000e-05).
+  return fixed === null ? v.toExponential(4).replace(/e([+-])(\d)$/, 'e$10$2') : v.toFixed(fixed);
 }
 
 function formatTensor(t: Tensor): string {

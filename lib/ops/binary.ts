@@ -4,7 +4,7 @@
 import { isGradEnabled, record } from '../autograd.js';
 import { native } from '../native.js';
 import { broadcastShapes, broadcastStrides, formatShape, sameShape } from '../shape.js';
-import { DTYPE_CODE, type DType, Tensor, writeStridedParams } from '../tensor.js';
+import { DTYPE_CODE, type DType, params, Tensor, writeStridedParams } from '../tensor.js';
 import { describeValue } from '../validate.js';
 import { castTo } from './cast.js';
 import { scalar } from './creation.js';
@@ -38,6 +38,17 @@ function broadcastShape(op: string, a: readonly number[], b: readonly number[]):
 
 /** @internal a op b without autograd; comparisons give int32, int32 div/pow give float32. */
 export function binaryRaw(op: string, code: number, a: Tensor, b: Tensor, out?: Tensor): Tensor {
+  if (a.dtype === b.dtype && a._contiguous && b._contiguous && sameShape(a.shape, b.shape) &&
+      !(a.dtype === 'int32' && (code === BinaryCode.div || code === BinaryCode.pow))) {
+    // The common case (same shapes, no broadcasting): one flat loop, no stride arrays.
+    const result = out ?? Tensor._empty(a.shape, code >= BinaryCode.eq ? 'int32' : a.dtype);
+    params[0] = 1; // rank 1: [n] with unit strides for both operands
+    params[1] = a.numel();
+    params[2] = 1;
+    params[3] = 1;
+    native.binary(code, DTYPE_CODE[a.dtype], result._handle(op), result._offset, a._handle(op), a._offset, b._handle(op), b._offset);
+    return result;
+  }
   const shape = broadcastShape(op, a.shape, b.shape);
   let dtype = promote(a.dtype, b.dtype);
   if (dtype === 'int32' && (code === BinaryCode.div || code === BinaryCode.pow)) dtype = 'float32';
@@ -179,7 +190,7 @@ export const gt = (a: Operand, b: Operand): Tensor => compare('gt', BinaryCode.g
 export const ge = (a: Operand, b: Operand): Tensor => compare('ge', BinaryCode.ge, a, b);
 
 /** @internal where() without autograd. */
-function whereRaw(cond: Tensor, a: Tensor, b: Tensor): Tensor {
+export function whereRaw(cond: Tensor, a: Tensor, b: Tensor): Tensor {
   const op = 'where';
   const shape = broadcastShape(op, broadcastShape(op, cond.shape, a.shape), b.shape);
   const c = cond.dtype === 'int32' ? cond : binaryRaw(op, BinaryCode.ne, cond, scalar(0));

@@ -19,16 +19,30 @@ function finish(t: Tensor, options: CreationOptions | undefined): Tensor {
   return t;
 }
 
-function flatten(op: string, data: unknown, shape: number[], out: number[], depth: number): void {
+// The shape is read off the first element at each depth; every other element must then
+// match it exactly (a number where a list is expected, or the reverse, is ragged too).
+function inferShape(data: unknown): number[] {
+  const shape: number[] = [];
+  let cur: unknown = data;
+  while (Array.isArray(cur) || (ArrayBuffer.isView(cur) && !(cur instanceof DataView))) {
+    const arr = cur as ArrayLike<unknown>;
+    shape.push(arr.length);
+    if (arr.length === 0) break;
+    cur = arr[0];
+  }
+  return shape;
+}
+
+function flatten(op: string, data: unknown, shape: readonly number[], out: number[], depth: number): void {
   if (typeof data === 'number' || typeof data === 'boolean') {
-    if (depth !== shape.length) throw new RangeError(`${op}: ragged nested arrays (expected a list at depth ${depth})`);
+    if (depth !== shape.length) throw new RangeError(`${op}: ragged nested arrays: found a number where a list of length ${shape[depth]} was expected at depth ${depth}`);
     out.push(Number(data));
     return;
   }
-  if (ArrayBuffer.isView(data) || Array.isArray(data)) {
+  if (Array.isArray(data) || (ArrayBuffer.isView(data) && !(data instanceof DataView))) {
     const arr = data as ArrayLike<unknown>;
-    if (depth === shape.length) shape.push(arr.length);
-    else if (shape[depth] !== arr.length) {
+    if (depth >= shape.length) throw new RangeError(`${op}: ragged nested arrays: found a list where a number was expected at depth ${depth}`);
+    if (shape[depth] !== arr.length) {
       throw new RangeError(`${op}: ragged nested arrays: expected length ${shape[depth]} at depth ${depth} but found ${arr.length}`);
     }
     for (let i = 0; i < arr.length; i++) flatten(op, arr[i], shape, out, depth + 1);
@@ -57,7 +71,7 @@ export function tensor(data: TensorData, options: CreationOptions & { shape?: re
     shape = [arr.length];
     flat = dtype === 'float32' ? Float32Array.from(arr) : Int32Array.from(arr);
   } else {
-    shape = [];
+    shape = inferShape(data);
     const values: number[] = [];
     flatten(op, data, shape, values, 0);
     flat = dtype === 'float32' ? Float32Array.from(values) : Int32Array.from(values);

@@ -4,6 +4,9 @@ import { record } from '../autograd.js';
 import { native } from '../native.js';
 import { contiguousStrides, formatShape, normalizeDim, prod, sameShape } from '../shape.js';
 import { DTYPE_CODE, Tensor, writeStridedParams } from '../tensor.js';
+import { BinaryCode, binaryRaw, whereRaw } from './binary.js';
+import { castTo } from './cast.js';
+import { scalar } from './creation.js';
 import { checkTensor } from './util.js';
 
 /** Native codes: the order of ReduceOp in native/kernels/reduce/reduce.h. */
@@ -151,17 +154,20 @@ export function prodOf(x: Tensor, options: ReduceOptions = {}): Tensor {
   const dims = normalizeDims(op, options.dim, x.ndim);
   const out = finishShape(reduceKeep(op, ReduceCode.prod, x, dims), x, dims, options.keepdim ?? false);
   if (!x._requiresGrad) return out;
-  // d prod / d x_i = prod / x_i (inputs with zeros get NaN-free gradients only where x_i != 0).
+  // d prod / d x_i is the product of the others: prod / x_i when the slice has no zero; with
+  // exactly one zero, the product of the non-zeros at that zero and 0 elsewhere; else 0.
   return record(op, out, [x], (g) => {
     const keep = keptShape(x.shape, dims);
-    const num = expandTo(viewAs(out, keep), x.shape);
-    const gx = expandTo(viewAs(g, keep), x.shape);
-    const q = Tensor._empty(x.shape);
-    writeStridedParams(x.shape, [contiguousStrides(x.shape), contiguousStrides(x.shape)]);
-    native.binary(3, 0, q._handle(op), 0, num._handle(op), 0, x._handle(op), x._offset);
-    const gi = Tensor._empty(x.shape);
-    native.binary(2, 0, gi._handle(op), 0, q._handle(op), 0, gx._handle(op), 0);
-    return [gi];
+    const isZero = castTo(binaryRaw(op, BinaryCode.eq, x, scalar(0)), 'float32');
+    const zeros = reduceKeep(op, ReduceCode.sum, isZero, dims);
+    const nonZero = whereRaw(isZero, scalar(1), x);
+    const others = reduceKeep(op, ReduceCode.prod, nonZero, dims);
+    const gk = viewAs(g, keep);
+    const noZero = binaryRaw(op, BinaryCode.mul, gk, binaryRaw(op, BinaryCode.div, viewAs(out, keep), x));
+    const oneZero = binaryRaw(op, BinaryCode.mul, binaryRaw(op, BinaryCode.mul, gk, others), isZero);
+    const grad = whereRaw(binaryRaw(op, BinaryCode.eq, zeros, scalar(0)), noZero,
+      whereRaw(binaryRaw(op, BinaryCode.eq, zeros, scalar(1)), oneZero, scalar(0)));
+    return [expandTo(grad, x.shape)];
   }, [x, out]);
 }
 
@@ -187,12 +193,16 @@ function argReduce(op: string, isMax: boolean, x: Tensor, dim: number, keepdim: 
 function maxMin(op: string, isMax: boolean, x: Tensor, dim: number | undefined, keepdim: boolean): Tensor | MaxResult {
   checkTensor(op, 'input', x);
   if (dim === undefined) {
-    // Over everything: flatten, reduce, and route the gradient to the first extreme element.
+    // Over everything: the value by the vectorized reduction.
     if (x.numel() === 0) throw new RangeError(`${op}: cannot reduce an empty tensor (shape ${formatShape(x.shape)})`);
-    const flat = x._contiguous ? Tensor._view(x, [x.numel()], null) : reshapeView(x._materialize(op), [x.numel()]);
-    const { values, indices } = argReduce(op, isMax, flat, 0, false, true);
-    flat.dispose();
-    return record(op, values!, [x], (g) => [scatterGrad(g, indices, [x.numel()], 0, x.shape)], []);
+    const all = x.shape.map((_, i) => i);
+    const value = reshapeView(reduceKeep(op, isMax ? ReduceCode.max : ReduceCode.min, x, all), []);
+    // As torch.max(): the gradient is shared evenly among the elements equal to the extreme.
+    return record(op, value, [x], (g) => {
+      const hits = castTo(binaryRaw(op, BinaryCode.eq, x, value), 'float32');
+      const count = reduceKeep(op, ReduceCode.sum, hits, all);
+      return [binaryRaw(op, BinaryCode.mul, hits, binaryRaw(op, BinaryCode.div, viewAs(g, count.shape), count))];
+    }, [x, value]);
   }
   const d = normalizeDim(op, dim, Math.max(x.ndim, 1));
   const { values, indices } = argReduce(op, isMax, x, d, keepdim, true);

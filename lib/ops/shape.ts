@@ -10,6 +10,15 @@ import { beginInPlace } from './binary.js';
 import { sumTo } from './reduce.js';
 import { checkInt, checkNumber, checkTensor } from './util.js';
 
+// Native index errors say "indexOp:"; users called indexSelect or gather.
+function renameError(err: unknown, op: string): unknown {
+  if (err instanceof Error && err.message.startsWith('indexOp:')) {
+    const renamed = new (err.constructor as ErrorConstructor)(op + err.message.slice('indexOp'.length));
+    return renamed;
+  }
+  return err;
+}
+
 /** Resolves a target shape with at most one -1 against `numel`. */
 function inferShape(op: string, shape: readonly number[], numel: number, from: readonly number[]): number[] {
   let infer = -1;
@@ -120,6 +129,11 @@ export function expand(x: Tensor, ...sizesOrDims: Array<number | readonly number
   const sizes = shapeArgs(sizesOrDims);
   if (sizes.length < x.ndim) {
     throw new RangeError(`${op}: the number of sizes (${sizes.length}) must be at least the number of dimensions (${x.ndim})`);
+  }
+  for (const d of sizes) {
+    if (typeof d !== 'number' || !Number.isInteger(d) || d < -1 || d > 2147483647) {
+      throw new RangeError(`${op}: expected sizes to be non-negative integers (or -1 to keep a size) but received ${formatShape(sizes)}`);
+    }
   }
   const lead = sizes.length - x.ndim;
   const shape: number[] = [], strides: number[] = [];
@@ -355,8 +369,14 @@ export function indexSelect(x: Tensor, dim: number, index: Tensor): Tensor {
   const src = x._contiguous ? x : x._materialize(op);
   const idx = index._contiguous ? index : index._materialize(op);
   const out = Tensor._empty(x.ndim === 0 ? [] : shape, x.dtype);
-  native.indexOp(2, out._handle(op), 0, src._handle(op), src._offset, idx._handle(op), idx._offset, outer, r, k, inner);
-  if (src !== x) src.dispose();
+  try {
+    native.indexOp(2, out._handle(op), 0, src._handle(op), src._offset, idx._handle(op), idx._offset, outer, r, k, inner);
+  } catch (err) {
+    out.dispose();
+    throw renameError(err, op);
+  } finally {
+    if (src !== x) src.dispose();
+  }
   return record(op, out, [x], (g) => {
     const gi = Tensor._empty(x.shape, 'float32', true);
     const gc = g._contiguous ? g : g._materialize(op);
@@ -382,8 +402,14 @@ export function gather(x: Tensor, dim: number, index: Tensor): Tensor {
   const src = x._contiguous ? x : x._materialize(op);
   const idx = index._contiguous ? index : index._materialize(op);
   const out = Tensor._empty(index.shape, x.dtype);
-  native.indexOp(0, out._handle(op), 0, src._handle(op), src._offset, idx._handle(op), idx._offset, outer, r, k, inner);
-  if (src !== x) src.dispose();
+  try {
+    native.indexOp(0, out._handle(op), 0, src._handle(op), src._offset, idx._handle(op), idx._offset, outer, r, k, inner);
+  } catch (err) {
+    out.dispose();
+    throw renameError(err, op);
+  } finally {
+    if (src !== x) src.dispose();
+  }
   return record(op, out, [x], (g) => {
     const gi = Tensor._empty(x.shape, 'float32', true);
     const gc = g._contiguous ? g : g._materialize(op);

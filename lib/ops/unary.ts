@@ -3,7 +3,9 @@
 import { record } from '../autograd.js';
 import { native } from '../native.js';
 import { Tensor } from '../tensor.js';
+import { BinaryCode, binaryRaw } from './binary.js';
 import { castTo } from './cast.js';
+import { scalar } from './creation.js';
 import { checkNumber, checkTensor } from './util.js';
 
 /** Native op codes: the order of UnaryOp in native/kernels/elementwise/elementwise.h. */
@@ -20,6 +22,13 @@ const NEEDS_OUTPUT = new Set<number>([
   UnaryCode.reciprocal, UnaryCode.expm1, UnaryCode.rpowScalar, UnaryCode.elu,
 ]);
 
+// Ops whose gradient is g times a constant (affine's is its p0), so backward reads neither the
+// input nor the output.
+const INPUT_FREE_GRAD = new Map<number, number>([
+  [UnaryCode.neg, -1], [UnaryCode.affine, NaN], [UnaryCode.sign, 0], [UnaryCode.floor, 0],
+  [UnaryCode.ceil, 0], [UnaryCode.round, 0], [UnaryCode.trunc, 0],
+]);
+
 /** @internal A contiguous float32 version of `t` (itself when it already is one). */
 export function contiguousFloat(op: string, t: Tensor): Tensor {
   const f = t.dtype === 'float32' ? t : castTo(t, 'float32');
@@ -33,15 +42,48 @@ function releaseTemp(temp: Tensor, original: Tensor): void {
   if (temp !== original) temp.dispose();
 }
 
+// int32 inputs keep their dtype for these ops, as in PyTorch (the others compute in float32).
+function intUnary(op: string, code: number, x: Tensor, p0: number, p1: number): Tensor | null {
+  const int = (v: number): Tensor => scalar(v, 'int32');
+  switch (code) {
+    case UnaryCode.neg: return binaryRaw(op, BinaryCode.sub, int(0), x);
+    case UnaryCode.abs: return binaryRaw(op, BinaryCode.maximum, x, binaryRaw(op, BinaryCode.sub, int(0), x));
+    case UnaryCode.relu: return binaryRaw(op, BinaryCode.maximum, x, int(0));
+    case UnaryCode.square: return binaryRaw(op, BinaryCode.mul, x, x);
+    case UnaryCode.sign: return binaryRaw(op, BinaryCode.sub, binaryRaw(op, BinaryCode.gt, x, int(0)), binaryRaw(op, BinaryCode.lt, x, int(0)));
+    case UnaryCode.floor: case UnaryCode.ceil: case UnaryCode.round: case UnaryCode.trunc: return x._materialize(op);
+    case UnaryCode.clamp:
+      if (!Number.isInteger(p0) && p0 !== -Infinity) return null;
+      if (!Number.isInteger(p1) && p1 !== Infinity) return null;
+      return binaryRaw(op, BinaryCode.minimum, binaryRaw(op, BinaryCode.maximum, x, int(Math.max(p0, -(2 ** 31)))), int(Math.min(p1, 2 ** 31 - 1)));
+    default: return null;
+  }
+}
+
 /** @internal Applies native unary op `code`; differentiable. */
 export function unaryOp(op: string, code: number, x: Tensor, p0 = 0, p1 = 0): Tensor {
   checkTensor(op, 'input', x);
+  if (x.dtype === 'int32') {
+    const out = intUnary(op, code, x, p0, p1);
+    if (out !== null) return out;
+  }
   const src = contiguousFloat(op, x);
   const n = src.numel();
   const out = Tensor._empty(src.shape);
   native.unary(code, out._handle(op), 0, src._handle(op), src._offset, n, p0, p1);
   releaseTemp(src, x);
   if (!x._requiresGrad) return out;
+  const scale = INPUT_FREE_GRAD.get(code);
+  if (scale !== undefined) {
+    // The gradient is a constant times g: nothing is saved, so the input may be freed early.
+    const factor = code === UnaryCode.affine ? p0 : scale;
+    return record(op, out, [x], (g) => {
+      const gs = contiguousFloat(op, g);
+      const gi = Tensor._empty(x.shape);
+      native.unary(UnaryCode.affine, gi._handle(op), 0, gs._handle(op), gs._offset, n, factor, 0);
+      return [gi];
+    });
+  }
   const needsOut = NEEDS_OUTPUT.has(code);
   return record(op, out, [x], (g) => {
     const gs = contiguousFloat(op, g);

@@ -28,6 +28,14 @@ namespace {
 std::size_t ceilDiv(std::size_t a, std::size_t b) { return (a + b - 1) / b; }
 std::size_t roundUp(std::size_t a, std::size_t b) { return ceilDiv(a, b) * b; }
 
+// Depth blocks of equal size (at most the kernel's kc): K = 512 with kc = 384 runs as 256 + 256
+// rather than 384 + 128, whose short second block would pay the C-tile update for little
+// work. Depends only on k, so every thread and every run blocks alike.
+std::size_t depthBlock(const GemmKernel& kern, std::size_t k) {
+  if (k <= kern.kc) return k;
+  return roundUp(ceilDiv(k, ceilDiv(k, kern.kc)), 8);
+}
+
 // Below this many multiply-adds per thread, a second thread's hand-off (about a microsecond
 // with the worker spinning) and its duplicated packing cost more than it saves. Measured on
 // Zen 5 with AVX-512, 2 threads, workers spinning: n = 64 (262K MACs) is 1.4 us slower on two
@@ -54,7 +62,7 @@ struct ScratchLayout {
 // Scratch for one thread's rectangle of m x n (k deep): packed A block, packed B block and an
 // edge tile, each rounded up to whole cache lines.
 ScratchLayout scratchLayout(const GemmKernel& kern, std::size_t m, std::size_t n, std::size_t k) {
-  const std::size_t kc = std::min(kern.kc, k);
+  const std::size_t kc = depthBlock(kern, k);
   const std::size_t mc = std::min(kern.mc, roundUp(m, kern.mr));
   const std::size_t nc = std::min(kern.nc, roundUp(n, kern.nr));
   ScratchLayout s;
@@ -87,8 +95,8 @@ void gemmRectangle(const GemmKernel& kern, const SgemmArgs& g, std::size_t m0, s
 
   for (std::size_t ic = m0; ic < m1; ic += kern.mc) {
     const std::size_t mc = std::min(kern.mc, m1 - ic);
-    for (std::size_t pc = 0; pc < g.k; pc += kern.kc) {
-      const std::size_t kc = std::min(kern.kc, g.k - pc);
+    for (std::size_t pc = 0; pc < g.k; pc += depthBlock(kern, g.k)) {
+      const std::size_t kc = std::min(depthBlock(kern, g.k), g.k - pc);
       // The first depth block applies the caller's beta; later ones accumulate.
       const float beta = pc == 0 ? g.beta : 1.0f;
       (kern.pack_a ? kern.pack_a : packA)(a_pack, g.a, g.lda, g.trans_a, ic, mc, pc, kc, MR);
@@ -137,7 +145,7 @@ bool supPacksB(const SgemmArgs& g) { return g.trans_b; }
 
 std::size_t supScratchFloats(const GemmKernel& kern, const SgemmArgs& g, std::size_t n) {
   if (!supPacksB(g)) return 0;
-  return roundUp(std::min(kern.nc, roundUp(n, kern.nr)), kern.nr) * std::min(kern.kc, g.k);
+  return roundUp(std::min(kern.nc, roundUp(n, kern.nr)), kern.nr) * depthBlock(kern, g.k);
 }
 
 void gemmRectangleSup(const GemmKernel& kern, const SgemmArgs& g, std::size_t m0, std::size_t m1,
@@ -146,8 +154,8 @@ void gemmRectangleSup(const GemmKernel& kern, const SgemmArgs& g, std::size_t m0
   const bool pack_b = supPacksB(g);
   for (std::size_t jc = n0; jc < n1; jc += kern.nc) {
     const std::size_t nc = std::min(kern.nc, n1 - jc);
-    for (std::size_t pc = 0; pc < g.k; pc += kern.kc) {
-      const std::size_t kc = std::min(kern.kc, g.k - pc);
+    for (std::size_t pc = 0; pc < g.k; pc += depthBlock(kern, g.k)) {
+      const std::size_t kc = std::min(depthBlock(kern, g.k), g.k - pc);
       const float beta = pc == 0 ? g.beta : 1.0f;
       const float* b_block;
       std::size_t b_rs, b_panel_step;

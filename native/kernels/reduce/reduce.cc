@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <type_traits>
 #include <vector>
 
 #include "../../core/cpu.h"
@@ -57,7 +58,7 @@ void reduceAny(SlabFn slab_fn, ReduceOp op, T* out, const T* in, std::size_t out
     std::vector<T> partial(blocks);
     parallelFor(blocks, worthThreads(r) ? SIZE_MAX : 1, [&](std::size_t b) {
       const std::size_t begin = b * kBlockElements, len = std::min(kBlockElements, r - begin);
-      slab_fn(op, &partial[b], in + begin, len, 1);
+      slab_fn(op, &partial[b], in + begin, len, 1, 1);
     });
     out[0] = combine(op, partial.data(), blocks);
     return;
@@ -65,28 +66,18 @@ void reduceAny(SlabFn slab_fn, ReduceOp op, T* out, const T* in, std::size_t out
   if (inner == 1) {
     // Many short contiguous rows: threads take whole rows.
     if (!worthThreads(outer * r)) {
-      for (std::size_t o = 0; o < outer; o++) slab_fn(op, out + o, in + o * r, r, 1);
+      for (std::size_t o = 0; o < outer; o++) slab_fn(op, out + o, in + o * r, r, 1, 1);
       return;
     }
     const std::size_t rows_per_task = std::max<std::size_t>(1, kBlockElements / std::max<std::size_t>(r, 1));
     parallelFor((outer + rows_per_task - 1) / rows_per_task, SIZE_MAX, [&](std::size_t t) {
       const std::size_t end = std::min(outer, (t + 1) * rows_per_task);
-      for (std::size_t o = t * rows_per_task; o < end; o++) slab_fn(op, out + o, in + o * r, r, 1);
+      for (std::size_t o = t * rows_per_task; o < end; o++) slab_fn(op, out + o, in + o * r, r, 1, 1);
     });
     return;
   }
   forSlabs(outer, r, inner, [&](std::size_t o, std::size_t j0, std::size_t j1) {
-    const T* base = in + o * r * inner + j0;
-    T* dst = out + o * inner + j0;
-    if (j0 == 0 && j1 == inner) {
-      slab_fn(op, dst, base, r, inner);
-      return;
-    }
-    // Narrow column range: reduce row by row into dst through a contiguous scratch slab.
-    std::vector<T> scratch(r * (j1 - j0));
-    for (std::size_t p = 0; p < r; p++)
-      std::copy(base + p * inner, base + p * inner + (j1 - j0), scratch.begin() + p * (j1 - j0));
-    slab_fn(op, dst, scratch.data(), r, j1 - j0);
+    slab_fn(op, out + o * inner + j0, in + o * r * inner + j0, r, j1 - j0, inner);
   });
 }
 
@@ -126,6 +117,32 @@ int32_t combineI32(ReduceOp op, const int32_t* partial, std::size_t n) {
 template <typename T>
 void argReduce(bool is_max, T* values, int32_t* indices, const T* in, std::size_t outer,
                std::size_t r, std::size_t inner) {
+  if constexpr (std::is_same_v<T, float>) {
+    if (inner == 1) {
+      // Contiguous rows: the extreme value by the vectorized reduction, then the first index
+      // holding it (or the first NaN, which is what won) in a short scan.
+      const ReduceKernels& k = kernels();
+      auto rows = [&](std::size_t o0, std::size_t o1) {
+        for (std::size_t o = o0; o < o1; o++) {
+          const float* row = in + o * r;
+          float best;
+          k.reduce_f32(is_max ? ReduceOp::kMax : ReduceOp::kMin, &best, row, r, 1, 1);
+          std::size_t at = 0;
+          if (best != best) {
+            while (at < r && row[at] == row[at]) at++;
+          } else {
+            while (at < r && row[at] != best) at++;
+          }
+          if (values) values[o] = best;
+          if (indices) indices[o] = static_cast<int32_t>(at);
+        }
+      };
+      if (!worthThreads(outer * r) || outer == 1) return rows(0, outer);
+      const std::size_t per = std::max<std::size_t>(1, kBlockElements / std::max<std::size_t>(r, 1));
+      parallelFor((outer + per - 1) / per, SIZE_MAX, [&](std::size_t t) { rows(t * per, std::min(outer, (t + 1) * per)); });
+      return;
+    }
+  }
   forSlabs(outer, r, inner, [&](std::size_t o, std::size_t j0, std::size_t j1) {
     const T* base = in + o * r * inner;
     for (std::size_t j = j0; j < j1; j++) {

@@ -33,9 +33,10 @@ void softmaxBackwardF32(bool log, float* grad_in, const float* grad_out, const f
                         std::size_t outer, std::size_t r, std::size_t inner);
 
 struct ReduceKernels {
-  // One (r, inner) slab: out[j] = reduce over p of in[p*inner + j], for j < inner.
-  void (*reduce_f32)(ReduceOp, float*, const float*, std::size_t r, std::size_t inner);
-  void (*reduce_i32)(ReduceOp, int32_t*, const int32_t*, std::size_t r, std::size_t inner);
+  // One slab of r rows: out[j] = reduce over p of in[p*stride + j], for j < width. A column
+  // range of a wider slab is a slab with stride > width.
+  void (*reduce_f32)(ReduceOp, float*, const float*, std::size_t r, std::size_t width, std::size_t stride);
+  void (*reduce_i32)(ReduceOp, int32_t*, const int32_t*, std::size_t r, std::size_t width, std::size_t stride);
   void (*softmax_f32)(bool, float*, const float*, std::size_t r, std::size_t inner);
   void (*softmax_backward_f32)(bool, float*, const float*, const float*, std::size_t r,
                                std::size_t inner);

@@ -6,6 +6,9 @@
 
 #include "reduce.h"
 
+// Width of the generic vectors in reduce_impl.h.
+#define KEEL_VECTOR_BYTES 32
+
 namespace keel {
 namespace {
 #include "../elementwise/vmath.h"

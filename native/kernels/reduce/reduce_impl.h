@@ -35,25 +35,47 @@ float prodContiguous(const float* x, std::size_t n) {
 }
 
 // Max/min that let NaN win, as torch.max does.
-inline float pickMax(float best, float v) { return (v > best || v != v) ? v : best; }
-inline float pickMin(float best, float v) { return (v < best || v != v) ? v : best; }
+inline float pickMax(float best, float v) { return ((v > best) | (v != v)) ? v : best; }
+inline float pickMin(float best, float v) { return ((v < best) | (v != v)) ? v : best; }
+
+// GCC does not vectorize a NaN-aware max loop on its own, so this one is written with generic
+// vector types (GCC/Clang lower them to whatever the unit's flags allow: 4 SSE lanes, 2x8 AVX,
+// one 16-lane AVX-512 register). NaNs are tracked in a lane mask and win at the end, as in
+// torch.max.
+// KEEL_VECTOR_BYTES is the unit's native width (set before including this file): wider
+// generic vectors than the ISA has get lowered badly.
+typedef float KeelF32xN __attribute__((vector_size(KEEL_VECTOR_BYTES)));
+typedef int32_t KeelI32xN __attribute__((vector_size(KEEL_VECTOR_BYTES)));
+constexpr std::size_t kVectorLanes = KEEL_VECTOR_BYTES / 4;
+
+template <bool kIsMax>
+float extremeContiguous(const float* x, std::size_t n) {
+  KeelF32xN acc;
+  for (std::size_t l = 0; l < kVectorLanes; l++) acc[l] = x[0];
+  KeelI32xN nan = {};
+  std::size_t i = 0;
+  for (; i + kVectorLanes <= n; i += kVectorLanes) {
+    KeelF32xN v;
+    std::memcpy(&v, x + i, sizeof v);
+    acc = kIsMax ? (v > acc ? v : acc) : (v < acc ? v : acc);
+    nan |= (v != v);
+  }
+  bool any_nan = false;
+  float best = acc[0];
+  for (std::size_t l = 0; l < kVectorLanes; l++) {
+    any_nan = any_nan || nan[l] != 0;
+    best = kIsMax ? (acc[l] > best ? acc[l] : best) : (acc[l] < best ? acc[l] : best);
+  }
+  for (; i < n; i++) {
+    const float v = x[i];
+    any_nan = any_nan || v != v;
+    best = kIsMax ? (v > best ? v : best) : (v < best ? v : best);
+  }
+  return any_nan ? NAN : best;
+}
 
 float maxContiguous(const float* x, std::size_t n, bool is_max) {
-  float acc[kLanes];
-  for (std::size_t l = 0; l < kLanes; l++) acc[l] = x[0];
-  std::size_t i = 0;
-  if (is_max) {
-    for (; i + kLanes <= n; i += kLanes)
-      for (std::size_t l = 0; l < kLanes; l++) acc[l] = pickMax(acc[l], x[i + l]);
-    for (; i < n; i++) acc[0] = pickMax(acc[0], x[i]);
-    for (std::size_t l = 1; l < kLanes; l++) acc[0] = pickMax(acc[0], acc[l]);
-  } else {
-    for (; i + kLanes <= n; i += kLanes)
-      for (std::size_t l = 0; l < kLanes; l++) acc[l] = pickMin(acc[l], x[i + l]);
-    for (; i < n; i++) acc[0] = pickMin(acc[0], x[i]);
-    for (std::size_t l = 1; l < kLanes; l++) acc[0] = pickMin(acc[0], acc[l]);
-  }
-  return acc[0];
+  return is_max ? extremeContiguous<true>(x, n) : extremeContiguous<false>(x, n);
 }
 
 float logSumExpContiguous(const float* x, std::size_t n) {
@@ -69,13 +91,13 @@ float logSumExpContiguous(const float* x, std::size_t n) {
   return m + vlog(combineLanes(acc));
 }
 
-void reduceSlabF32(ReduceOp op, float* out, const float* in, std::size_t r, std::size_t inner) {
+void reduceSlabF32(ReduceOp op, float* out, const float* in, std::size_t r, std::size_t inner, std::size_t stride) {
   if (r == 0) {
     const float identity = op == ReduceOp::kProd ? 1.0f : (op == ReduceOp::kLogSumExp ? -INFINITY : 0.0f);
     for (std::size_t j = 0; j < inner; j++) out[j] = identity;
     return;
   }
-  if (inner == 1) {
+  if (inner == 1 && stride == 1) {
     switch (op) {
       case ReduceOp::kSum: out[0] = sumContiguous(in, r); return;
       case ReduceOp::kProd: out[0] = prodContiguous(in, r); return;
@@ -89,29 +111,29 @@ void reduceSlabF32(ReduceOp op, float* out, const float* in, std::size_t r, std:
   switch (op) {
     case ReduceOp::kSum:
       for (std::size_t p = 1; p < r; p++)
-        for (std::size_t j = 0; j < inner; j++) out[j] += in[p * inner + j];
+        for (std::size_t j = 0; j < inner; j++) out[j] += in[p * stride + j];
       return;
     case ReduceOp::kProd:
       for (std::size_t p = 1; p < r; p++)
-        for (std::size_t j = 0; j < inner; j++) out[j] *= in[p * inner + j];
+        for (std::size_t j = 0; j < inner; j++) out[j] *= in[p * stride + j];
       return;
     case ReduceOp::kMax:
       for (std::size_t p = 1; p < r; p++)
-        for (std::size_t j = 0; j < inner; j++) out[j] = pickMax(out[j], in[p * inner + j]);
+        for (std::size_t j = 0; j < inner; j++) out[j] = pickMax(out[j], in[p * stride + j]);
       return;
     case ReduceOp::kMin:
       for (std::size_t p = 1; p < r; p++)
-        for (std::size_t j = 0; j < inner; j++) out[j] = pickMin(out[j], in[p * inner + j]);
+        for (std::size_t j = 0; j < inner; j++) out[j] = pickMin(out[j], in[p * stride + j]);
       return;
     case ReduceOp::kLogSumExp: {
       for (std::size_t p = 1; p < r; p++)
-        for (std::size_t j = 0; j < inner; j++) out[j] = pickMax(out[j], in[p * inner + j]);
+        for (std::size_t j = 0; j < inner; j++) out[j] = pickMax(out[j], in[p * stride + j]);
       // out holds the max; accumulate the shifted exponentials in a second pass per column.
       for (std::size_t j = 0; j < inner; j++) {
         const float m = out[j];
         if (m != m || std::isinf(m)) continue;
         float s = 0.0f;
-        for (std::size_t p = 0; p < r; p++) s += vexp(in[p * inner + j] - m);
+        for (std::size_t p = 0; p < r; p++) s += vexp(in[p * stride + j] - m);
         out[j] = m + vlog(s);
       }
       return;
@@ -121,13 +143,13 @@ void reduceSlabF32(ReduceOp op, float* out, const float* in, std::size_t r, std:
   }
 }
 
-void reduceSlabI32(ReduceOp op, int32_t* out, const int32_t* in, std::size_t r, std::size_t inner) {
+void reduceSlabI32(ReduceOp op, int32_t* out, const int32_t* in, std::size_t r, std::size_t inner, std::size_t stride) {
   for (std::size_t j = 0; j < inner; j++) {
     // Sums and products wrap modulo 2^32 (computed unsigned: no signed-overflow UB).
     uint32_t acc = op == ReduceOp::kProd ? 1u : 0u;
     int32_t best = r > 0 ? in[j] : 0;
     for (std::size_t p = 0; p < r; p++) {
-      const int32_t v = in[p * inner + j];
+      const int32_t v = in[p * stride + j];
       if (op == ReduceOp::kSum) acc += static_cast<uint32_t>(v);
       else if (op == ReduceOp::kProd) acc *= static_cast<uint32_t>(v);
       else if (op == ReduceOp::kMax) best = v > best ? v : best;
@@ -151,8 +173,19 @@ void softmaxSlabF32(bool log, float* out, const float* in, std::size_t r, std::s
       const float lse = shift + vlog(combineLanes(acc));
       for (std::size_t p = 0; p < r; p++) out[p] = in[p] - lse;
     } else {
-      for (std::size_t p = 0; p < r; p++) out[p] = vexp(in[p] - shift);
-      const float inv = 1.0f / sumContiguous(out, r);
+      // Exponentials and their sum in one pass, the sum in fixed lanes as sumContiguous does.
+      for (; i + kLanes <= r; i += kLanes)
+        for (std::size_t l = 0; l < kLanes; l++) {
+          const float e = vexp(in[i + l] - shift);
+          out[i + l] = e;
+          acc[l] += e;
+        }
+      for (std::size_t l = 0; i < r; i++, l++) {
+        const float e = vexp(in[i] - shift);
+        out[i] = e;
+        acc[l] += e;
+      }
+      const float inv = 1.0f / combineLanes(acc);
       for (std::size_t p = 0; p < r; p++) out[p] *= inv;
     }
     return;
