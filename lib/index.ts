@@ -27,7 +27,7 @@ export { gradcheck } from './gradcheck.js';
 export type { GradcheckOptions } from './gradcheck.js';
 
 export {
-  arange, empty, emptyLike, eye, full, fullLike, linspace, normal, ones, onesLike, rand, randint, randLike, randn, randnLike, scalar,
+  arange, empty, emptyLike, eye, full, fullLike, linspace, normal, ones, onesLike, rand, randint, randintLike, randLike, randn, randnLike, scalar,
   tensor, uniform, zeros, zerosLike,
 } from './ops/creation.js';
 export type { CreationOptions, TensorData } from './ops/creation.js';

@@ -248,6 +248,11 @@ export function randnLike(like: Tensor, options: CreationOptions = {}): Tensor {
   return randn(checkTensor('randnLike', 'input', like).shape, options);
 }
 
+/** Integers uniform in [low, high) with the shape of `like`, int32. */
+export function randintLike(like: Tensor, low: number, high: number, options: CreationOptions = {}): Tensor {
+  return randint(low, high, checkTensor('randintLike', 'input', like).shape, options);
+}
+
 /** @internal A dropout mask: `scale` with probability `keep`, else 0. */
 export function bernoulliMask(shape: readonly number[], keep: number, scale: number): Tensor {
   return randomTensor('dropout', shape, 3, keep, scale, 'float32', {});
