@@ -27,6 +27,8 @@
         "native/binding/runtime.cc",
         "native/binding/storage.cc",
         "native/binding/tensor.cc",
+        "native/binding/operands.cc",
+        "native/binding/nn.cc",
         "native/core/aligned_alloc.cc",
         "native/core/cpu.cc",
         "native/core/storage.cc",
@@ -39,7 +41,10 @@
         "native/kernels/reduce/reduce.cc",
         "native/kernels/reduce/reduce_scalar.cc",
         "native/kernels/index/index.cc",
-        "native/kernels/random/philox.cc"
+        "native/kernels/random/philox.cc",
+        "native/kernels/conv/conv.cc",
+        "native/kernels/pool/pool.cc",
+        "native/kernels/norm/batchnorm.cc"
       ],
       "conditions": [
         ["target_arch=='x64'", {

@@ -73,6 +73,9 @@ export interface NativeAddon {
     c: number, cOff: number, ldc: number, strideC: number,
     batch: number, alpha: number, beta: number,
   ): void;
+  conv2d(kind: number, a: number, aOff: number, b: number, bOff: number, c: number, cOff: number, d: number, dOff: number): void;
+  pool2d(kind: number, a: number, aOff: number, b: number, bOff: number, c: number, cOff: number): void;
+  batchNorm(kind: number, ...args: Array<number | boolean>): void;
 }
 
 const require = createRequire(import.meta.url);

@@ -49,6 +49,9 @@ Napi::Object init(Napi::Env env, Napi::Object exports) {
       {"indexOp", indexOp},
       {"random", random},
       {"matmul", matmul},
+      {"conv2d", conv2d},
+      {"pool2d", pool2d},
+      {"batchNorm", batchNorm},
   };
   for (const auto& entry : table) {
     exports.Set(entry.name, Napi::Function::New(env, entry.fn, entry.name));

@@ -44,5 +44,10 @@ Napi::Value indexOp(const Napi::CallbackInfo& info);
 Napi::Value random(const Napi::CallbackInfo& info);
 Napi::Value matmul(const Napi::CallbackInfo& info);
 
+// nn.cc
+Napi::Value conv2d(const Napi::CallbackInfo& info);
+Napi::Value pool2d(const Napi::CallbackInfo& info);
+Napi::Value batchNorm(const Napi::CallbackInfo& info);
+
 }  // namespace binding
 }  // namespace keel

@@ -11,6 +11,7 @@
 #include "args.h"
 #include "binding.h"
 #include "instance.h"
+#include "operands.h"
 #include "kernels/elementwise/elementwise.h"
 #include "kernels/gemm/gemm.h"
 #include "kernels/index/index.h"
@@ -20,55 +21,6 @@
 namespace keel {
 namespace binding {
 namespace {
-
-constexpr double kMaxElements = 9007199254740991.0;  // 2^53 - 1
-
-// An operand: a live block and an element offset into it (4-byte elements).
-struct Span {
-  char* data;             // at the offset
-  std::size_t available;  // elements from the offset to the end of the block
-};
-
-double intArg(const Napi::CallbackInfo& info, std::size_t i, const char* fn, const char* name) {
-  const Napi::Value v = info[i];
-  if (!v.IsNumber()) throwTypeError(info.Env(), fn, "an integer", name, v);
-  const double d = v.As<Napi::Number>().DoubleValue();
-  if (!(std::fabs(d) <= kMaxElements) || d != std::floor(d)) {
-    throwTypeError(info.Env(), fn, "an integer", name, v);
-  }
-  return d;
-}
-
-std::size_t sizeArg(const Napi::CallbackInfo& info, std::size_t i, const char* fn, const char* name) {
-  const double d = intArg(info, i, fn, name);
-  if (d < 0) throwRangeError(info.Env(), std::string(fn) + ": expected a non-negative integer for " + name);
-  return static_cast<std::size_t>(d);
-}
-
-double numArg(const Napi::CallbackInfo& info, std::size_t i, const char* fn, const char* name) {
-  if (!info[i].IsNumber()) throwTypeError(info.Env(), fn, "a number", name, info[i]);
-  return info[i].As<Napi::Number>().DoubleValue();
-}
-
-Span span(const Napi::CallbackInfo& info, std::size_t i, const char* fn, const char* name) {
-  Napi::Env env = info.Env();
-  const double h = intArg(info, i, fn, name);
-  StorageBlock* block = h >= 1 ? instance(env).storage.lookup(static_cast<uint64_t>(h)) : nullptr;
-  if (block == nullptr) {
-    throw Napi::Error::New(env, std::string(fn) + ": " + name + " has been disposed (its storage was freed)");
-  }
-  const std::size_t off = sizeArg(info, i + 1, fn, "offset");
-  const std::size_t elements = block->bytes() / 4;
-  if (off > elements) throwRangeError(env, std::string(fn) + ": offset of " + name + " is past its storage");
-  return Span{static_cast<char*>(block->data()) + off * 4, elements - off};
-}
-
-void requireElements(Napi::Env env, const char* fn, const char* name, const Span& s, double needed) {
-  if (needed > static_cast<double>(s.available)) {
-    throwRangeError(env, std::string(fn) + ": " + name + " needs " + std::to_string(static_cast<uint64_t>(needed)) +
-                             " elements but its storage holds " + std::to_string(s.available));
-  }
-}
 
 // Reads [rank, shape..., strides of operand 0..., strides of operand 1..., ...] from the
 // parameter slots. Strides are non-negative element counts.
@@ -109,8 +61,6 @@ double reach(const StridedShape& s, int k) {
   return last + 1;
 }
 
-template <typename T>
-T* as(const Span& s) { return reinterpret_cast<T*>(s.data); }
 
 [[noreturn]] void throwIndexError(Napi::Env env, const char* fn, const IndexError& e, std::size_t r) {
   throw Napi::RangeError::New(env, std::string(fn) + ": index " + std::to_string(e.value) + " at position " +

@@ -1,0 +1,191 @@
+// Layer kernels on storage handles: convolution, pooling, batch normalization. Shapes come in
+// the instance's parameter slots; every one is re-checked here (sizes consistent, every
+// element an op touches inside its storage) before a kernel runs.
+#include <napi.h>
+
+#include <cmath>
+#include <string>
+
+#include "args.h"
+#include "binding.h"
+#include "instance.h"
+#include "kernels/conv/conv.h"
+#include "kernels/norm/batchnorm.h"
+#include "kernels/pool/pool.h"
+#include "operands.h"
+
+namespace keel {
+namespace binding {
+namespace {
+
+// Parameter slot k as a size: a non-negative integer below 2^31.
+std::size_t slot(Napi::Env env, const char* fn, std::size_t k) {
+  const double v = instance(env).params[k];
+  if (!(v >= 0 && v <= 2147483647.0) || v != std::floor(v)) {
+    throwRangeError(env, std::string(fn) + ": bad shape parameter " + std::to_string(k));
+  }
+  return static_cast<std::size_t>(v);
+}
+
+Conv2dShape readConvShape(Napi::Env env, const char* fn) {
+  Conv2dShape s;
+  std::size_t* fields[] = {&s.n, &s.c, &s.h, &s.w, &s.o, &s.kh, &s.kw, &s.sh, &s.sw, &s.ph, &s.pw, &s.dh, &s.dw, &s.groups, &s.ho, &s.wo};
+  for (std::size_t k = 0; k < 16; k++) *fields[k] = slot(env, fn, k);
+  if (s.groups == 0 || s.c % s.groups != 0 || s.o % s.groups != 0 || s.kh == 0 || s.kw == 0 || s.sh == 0 ||
+      s.sw == 0 || s.dh == 0 || s.dw == 0) {
+    throwRangeError(env, std::string(fn) + ": inconsistent convolution parameters");
+  }
+  if (convOutputSize(s.h, s.kh, s.sh, s.ph, s.dh) != s.ho || convOutputSize(s.w, s.kw, s.sw, s.pw, s.dw) != s.wo) {
+    throwRangeError(env, std::string(fn) + ": output size does not match the input, kernel, stride, padding and dilation");
+  }
+  return s;
+}
+
+double count(std::initializer_list<std::size_t> dims) {
+  double n = 1;
+  for (std::size_t d : dims) n *= static_cast<double>(d);
+  return n;
+}
+
+}  // namespace
+
+// conv2d(kind, a, off, b, off, c, off, d, off) with the shape in params[0..16):
+//   kind 0 forward:         out, x, weight, bias (0 = none)
+//   kind 1 backward input:  gradX, gradOut, weight, (unused 0)
+//   kind 2 backward weight: gradWeight, gradBias (0 = none), gradOut, x
+Napi::Value conv2d(const Napi::CallbackInfo& info) {
+  const char* fn = "conv2d";
+  Napi::Env env = info.Env();
+  requireArgCount(info, 9, fn);
+  const double kind = intArg(info, 0, fn, "kind");
+  const Conv2dShape s = readConvShape(env, fn);
+  const double x_n = count({s.n, s.c, s.h, s.w}), w_n = count({s.o, s.c / s.groups, s.kh, s.kw}), out_n = count({s.n, s.o, s.ho, s.wo});
+  bool ok = true;
+  if (kind == 0) {
+    const Span out = span(info, 1, fn, "out"), x = span(info, 3, fn, "input"), w = span(info, 5, fn, "weight");
+    const Span b = optionalSpan(info, 7, fn, "bias");
+    requireElements(env, fn, "out", out, out_n);
+    requireElements(env, fn, "input", x, x_n);
+    requireElements(env, fn, "weight", w, w_n);
+    if (b.data) requireElements(env, fn, "bias", b, static_cast<double>(s.o));
+    ok = conv2dForward(as<float>(out), as<float>(x), as<float>(w), b.data ? as<float>(b) : nullptr, s);
+  } else if (kind == 1) {
+    const Span gx = span(info, 1, fn, "gradInput"), go = span(info, 3, fn, "gradOutput"), w = span(info, 5, fn, "weight");
+    requireElements(env, fn, "gradInput", gx, x_n);
+    requireElements(env, fn, "gradOutput", go, out_n);
+    requireElements(env, fn, "weight", w, w_n);
+    ok = conv2dBackwardInput(as<float>(gx), as<float>(go), as<float>(w), s);
+  } else if (kind == 2) {
+    const Span gw = span(info, 1, fn, "gradWeight"), gb = optionalSpan(info, 3, fn, "gradBias");
+    const Span go = span(info, 5, fn, "gradOutput"), x = span(info, 7, fn, "input");
+    requireElements(env, fn, "gradWeight", gw, w_n);
+    if (gb.data) requireElements(env, fn, "gradBias", gb, static_cast<double>(s.o));
+    requireElements(env, fn, "gradOutput", go, out_n);
+    requireElements(env, fn, "input", x, x_n);
+    ok = conv2dBackwardWeight(as<float>(gw), gb.data ? as<float>(gb) : nullptr, as<float>(go), as<float>(x), s);
+  } else {
+    throwRangeError(env, "conv2d: unknown kind");
+  }
+  if (!ok) throw Napi::Error::New(env, "conv2d: out of memory for the column buffer");
+  return env.Undefined();
+}
+
+// pool2d(kind, a, off, b, off, c, off) with params [planes, h, w, kh, kw, sh, sw, ph, pw, dh, dw,
+// ho, wo, countIncludePad, divisorOverride]:
+//   0 max forward (out, indices or 0, x)   1 max backward (gradX, gradOut, indices)
+//   2 avg forward (out, x, -)              3 avg backward (gradX, gradOut, -)
+//   4 adaptive avg forward (out, x, -)     5 adaptive avg backward (gradX, gradOut, -)
+Napi::Value pool2d(const Napi::CallbackInfo& info) {
+  const char* fn = "pool2d";
+  Napi::Env env = info.Env();
+  requireArgCount(info, 7, fn);
+  const double kind = intArg(info, 0, fn, "kind");
+  Pool2dShape s;
+  std::size_t* fields[] = {&s.planes, &s.h, &s.w, &s.kh, &s.kw, &s.sh, &s.sw, &s.ph, &s.pw, &s.dh, &s.dw, &s.ho, &s.wo};
+  for (std::size_t k = 0; k < 13; k++) *fields[k] = slot(env, fn, k);
+  const bool include_pad = slot(env, fn, 13) != 0;
+  const std::size_t divisor = slot(env, fn, 14);
+  const bool adaptive = kind >= 4;
+  if (!adaptive) {
+    if (s.kh == 0 || s.kw == 0 || s.sh == 0 || s.sw == 0 || s.dh == 0 || s.dw == 0 || 2 * s.ph > s.kh * s.dh ||
+        2 * s.pw > s.kw * s.dw) {
+      throwRangeError(env, "pool2d: inconsistent pooling parameters");
+    }
+    // Every window must start inside the padded input (ceil mode may add one partial window).
+    if (s.ho > 0 && (s.ho - 1) * s.sh >= s.h + s.ph) throwRangeError(env, "pool2d: output height too large");
+    if (s.wo > 0 && (s.wo - 1) * s.sw >= s.w + s.pw) throwRangeError(env, "pool2d: output width too large");
+  } else if ((s.ho == 0 && s.h > 0) || (s.wo == 0 && s.w > 0)) {
+    throwRangeError(env, "pool2d: adaptive output size must be positive");
+  }
+  const double in_n = count({s.planes, s.h, s.w}), out_n = count({s.planes, s.ho, s.wo});
+  const Span a = span(info, 1, fn, kind == 1 || kind == 3 || kind == 5 ? "gradInput" : "out");
+  const bool backward = kind == 1 || kind == 3 || kind == 5;
+  requireElements(env, fn, "first operand", a, backward ? in_n : out_n);
+  if (kind == 0) {
+    const Span ix = optionalSpan(info, 3, fn, "indices"), x = span(info, 5, fn, "input");
+    if (ix.data) requireElements(env, fn, "indices", ix, out_n);
+    requireElements(env, fn, "input", x, in_n);
+    maxPool2dForward(as<float>(a), ix.data ? as<int32_t>(ix) : nullptr, as<float>(x), s);
+  } else if (kind == 1) {
+    const Span go = span(info, 3, fn, "gradOutput"), ix = span(info, 5, fn, "indices");
+    requireElements(env, fn, "gradOutput", go, out_n);
+    requireElements(env, fn, "indices", ix, out_n);
+    maxPool2dBackward(as<float>(a), as<float>(go), as<int32_t>(ix), s);  // indices outside the plane are skipped
+  } else if (kind == 2 || kind == 4) {
+    const Span x = span(info, 3, fn, "input");
+    requireElements(env, fn, "input", x, in_n);
+    if (kind == 2) avgPool2dForward(as<float>(a), as<float>(x), s, include_pad, divisor);
+    else adaptiveAvgPool2dForward(as<float>(a), as<float>(x), s.planes, s.h, s.w, s.ho, s.wo);
+  } else if (kind == 3 || kind == 5) {
+    const Span go = span(info, 3, fn, "gradOutput");
+    requireElements(env, fn, "gradOutput", go, out_n);
+    if (kind == 3) avgPool2dBackward(as<float>(a), as<float>(go), s, include_pad, divisor);
+    else adaptiveAvgPool2dBackward(as<float>(a), as<float>(go), s.planes, s.h, s.w, s.ho, s.wo);
+  } else {
+    throwRangeError(env, "pool2d: unknown kind");
+  }
+  return env.Undefined();
+}
+
+// batchNorm(kind, 8 operands as handle/offset pairs, n, c, l, training, momentum, eps)
+//   kind 0 forward:  out, saveMean, saveInvstd, x, weight, bias, runningMean, runningVar
+//   kind 1 backward: gradX, gradWeight, gradBias, gradOut, x, weight, saveMean, saveInvstd
+// Optional operands are handle 0.
+Napi::Value batchNorm(const Napi::CallbackInfo& info) {
+  const char* fn = "batchNorm";
+  Napi::Env env = info.Env();
+  requireArgCount(info, 23, fn);
+  const double kind = intArg(info, 0, fn, "kind");
+  BatchNormShape s;
+  s.n = sizeArg(info, 17, fn, "n");
+  s.c = sizeArg(info, 18, fn, "c");
+  s.l = sizeArg(info, 19, fn, "l");
+  const bool training = info[20].ToBoolean().Value();
+  const float momentum = floatArg(info, 21, fn, "momentum");
+  const float eps = floatArg(info, 22, fn, "eps");
+  const double total = count({s.n, s.c, s.l});
+  Span ops[8];
+  const char* names[8] = {"out", "saveMean", "saveInvstd", "input", "weight", "bias", "runningMean", "runningVar"};
+  const char* bnames[8] = {"gradInput", "gradWeight", "gradBias", "gradOutput", "input", "weight", "saveMean", "saveInvstd"};
+  for (int k = 0; k < 8; k++) {
+    ops[k] = optionalSpan(info, 1 + 2 * k, fn, kind == 0 ? names[k] : bnames[k]);
+    // Operands 0 and 3 (and 4 in backward) are per element, the rest per channel.
+    const bool per_element = k == 0 || k == 3 || (kind == 1 && k == 4);
+    if (ops[k].data) requireElements(env, fn, kind == 0 ? names[k] : bnames[k], ops[k], per_element ? total : static_cast<double>(s.c));
+  }
+  auto f = [&](int k) { return ops[k].data ? as<float>(ops[k]) : nullptr; };
+  if (kind == 0) {
+    if (!ops[0].data || !ops[3].data) throwRangeError(env, "batchNorm: out and input are required");
+    if (!training && (!ops[6].data || !ops[7].data)) throwRangeError(env, "batchNorm: evaluation needs running statistics");
+    batchNormForward(f(0), f(1), f(2), f(3), f(4), f(5), f(6), f(7), s, training, momentum, eps);
+  } else if (kind == 1) {
+    if (!ops[3].data || !ops[4].data || !ops[6].data || !ops[7].data) throwRangeError(env, "batchNorm: backward needs gradOutput, input and saved statistics");
+    batchNormBackward(f(0), f(1), f(2), f(3), f(4), f(5), f(6), f(7), s, training);
+  } else {
+    throwRangeError(env, "batchNorm: unknown kind");
+  }
+  return env.Undefined();
+}
+
+}  // namespace binding
+}  // namespace keel

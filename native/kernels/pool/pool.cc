@@ -1,0 +1,182 @@
+#include "pool.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <limits>
+
+#include "../../core/thread_pool.h"
+
+namespace keel {
+namespace {
+
+constexpr std::size_t kParallelElements = 1 << 14;
+
+template <typename Fn>
+void forPlanes(std::size_t planes, std::size_t work_per_plane, const Fn& fn) {
+  parallelFor(planes, planes * work_per_plane >= kParallelElements ? SIZE_MAX : 1, fn);
+}
+
+// The window of output position o along one axis: [start, end) in input coordinates clipped
+// to the padded extent for the divisor, and the clipped-to-input part for the sum.
+struct Window {
+  std::ptrdiff_t start, end;          // clipped to [0, in)
+  std::ptrdiff_t padded_start, padded_end;  // clipped to [-pad, in + pad)
+};
+
+Window avgWindow(std::size_t o, std::size_t k, std::size_t stride, std::size_t pad, std::size_t in) {
+  Window win;
+  const std::ptrdiff_t s = static_cast<std::ptrdiff_t>(o * stride) - static_cast<std::ptrdiff_t>(pad);
+  win.padded_start = s;
+  win.padded_end = std::min<std::ptrdiff_t>(s + static_cast<std::ptrdiff_t>(k), static_cast<std::ptrdiff_t>(in + pad));
+  win.start = std::max<std::ptrdiff_t>(s, 0);
+  win.end = std::min<std::ptrdiff_t>(win.padded_end, static_cast<std::ptrdiff_t>(in));
+  return win;
+}
+
+}  // namespace
+
+std::size_t poolOutputSize(std::size_t in, std::size_t k, std::size_t stride, std::size_t pad, std::size_t dilation,
+                           bool ceil_mode) {
+  const std::size_t span = dilation * (k - 1) + 1;
+  if (stride == 0 || in + 2 * pad < span) return 0;
+  const std::size_t room = in + 2 * pad - span;
+  std::size_t out = (ceil_mode ? (room + stride - 1) / stride : room / stride) + 1;
+  // PyTorch: in ceil mode the last window must start inside the input or the left padding.
+  if (ceil_mode && (out - 1) * stride >= in + pad) out--;
+  return out;
+}
+
+void maxPool2dForward(float* out, int32_t* indices, const float* x, const Pool2dShape& s) {
+  forPlanes(s.planes, s.ho * s.wo * s.kh * s.kw, [&](std::size_t p) {
+    const float* xp = x + p * s.h * s.w;
+    float* op = out + p * s.ho * s.wo;
+    int32_t* ip = indices ? indices + p * s.ho * s.wo : nullptr;
+    for (std::size_t oh = 0; oh < s.ho; oh++) {
+      for (std::size_t ow = 0; ow < s.wo; ow++) {
+        float best = -std::numeric_limits<float>::infinity();
+        std::ptrdiff_t at = -1;
+        for (std::size_t ki = 0; ki < s.kh; ki++) {
+          const std::ptrdiff_t ih = static_cast<std::ptrdiff_t>(oh * s.sh + ki * s.dh) - static_cast<std::ptrdiff_t>(s.ph);
+          if (ih < 0 || ih >= static_cast<std::ptrdiff_t>(s.h)) continue;
+          for (std::size_t kj = 0; kj < s.kw; kj++) {
+            const std::ptrdiff_t iw = static_cast<std::ptrdiff_t>(ow * s.sw + kj * s.dw) - static_cast<std::ptrdiff_t>(s.pw);
+            if (iw < 0 || iw >= static_cast<std::ptrdiff_t>(s.w)) continue;
+            const std::ptrdiff_t idx = ih * static_cast<std::ptrdiff_t>(s.w) + iw;
+            const float v = xp[idx];
+            // NaN wins and sticks, as in PyTorch.
+            if (at < 0 || v > best || (v != v && best == best)) {
+              best = v;
+              at = idx;
+            }
+          }
+        }
+        op[oh * s.wo + ow] = best;
+        if (ip) ip[oh * s.wo + ow] = static_cast<int32_t>(at < 0 ? 0 : at);
+      }
+    }
+  });
+}
+
+void maxPool2dBackward(float* grad_x, const float* grad_out, const int32_t* indices, const Pool2dShape& s) {
+  forPlanes(s.planes, s.ho * s.wo, [&](std::size_t p) {
+    float* gx = grad_x + p * s.h * s.w;
+    std::memset(gx, 0, s.h * s.w * sizeof(float));
+    const float* go = grad_out + p * s.ho * s.wo;
+    const int32_t* ip = indices + p * s.ho * s.wo;
+    const std::size_t plane = s.h * s.w;
+    for (std::size_t i = 0; i < s.ho * s.wo; i++) {
+      const std::size_t idx = static_cast<std::size_t>(ip[i]);
+      if (idx < plane) gx[idx] += go[i];
+    }
+  });
+}
+
+void avgPool2dForward(float* out, const float* x, const Pool2dShape& s, bool count_include_pad,
+                      std::size_t divisor_override) {
+  forPlanes(s.planes, s.ho * s.wo * s.kh * s.kw, [&](std::size_t p) {
+    const float* xp = x + p * s.h * s.w;
+    float* op = out + p * s.ho * s.wo;
+    for (std::size_t oh = 0; oh < s.ho; oh++) {
+      const Window wh = avgWindow(oh, s.kh, s.sh, s.ph, s.h);
+      for (std::size_t ow = 0; ow < s.wo; ow++) {
+        const Window ww = avgWindow(ow, s.kw, s.sw, s.pw, s.w);
+        float sum = 0.0f;
+        for (std::ptrdiff_t ih = wh.start; ih < wh.end; ih++)
+          for (std::ptrdiff_t iw = ww.start; iw < ww.end; iw++) sum += xp[ih * static_cast<std::ptrdiff_t>(s.w) + iw];
+        std::ptrdiff_t divisor;
+        if (divisor_override > 0) divisor = static_cast<std::ptrdiff_t>(divisor_override);
+        else if (count_include_pad) divisor = (wh.padded_end - wh.padded_start) * (ww.padded_end - ww.padded_start);
+        else divisor = (wh.end - wh.start) * (ww.end - ww.start);
+        op[oh * s.wo + ow] = divisor > 0 ? sum / static_cast<float>(divisor) : 0.0f;
+      }
+    }
+  });
+}
+
+void avgPool2dBackward(float* grad_x, const float* grad_out, const Pool2dShape& s, bool count_include_pad,
+                       std::size_t divisor_override) {
+  forPlanes(s.planes, s.ho * s.wo * s.kh * s.kw, [&](std::size_t p) {
+    float* gx = grad_x + p * s.h * s.w;
+    std::memset(gx, 0, s.h * s.w * sizeof(float));
+    const float* go = grad_out + p * s.ho * s.wo;
+    for (std::size_t oh = 0; oh < s.ho; oh++) {
+      const Window wh = avgWindow(oh, s.kh, s.sh, s.ph, s.h);
+      for (std::size_t ow = 0; ow < s.wo; ow++) {
+        const Window ww = avgWindow(ow, s.kw, s.sw, s.pw, s.w);
+        std::ptrdiff_t divisor;
+        if (divisor_override > 0) divisor = static_cast<std::ptrdiff_t>(divisor_override);
+        else if (count_include_pad) divisor = (wh.padded_end - wh.padded_start) * (ww.padded_end - ww.padded_start);
+        else divisor = (wh.end - wh.start) * (ww.end - ww.start);
+        if (divisor <= 0) continue;
+        const float g = go[oh * s.wo + ow] / static_cast<float>(divisor);
+        for (std::ptrdiff_t ih = wh.start; ih < wh.end; ih++)
+          for (std::ptrdiff_t iw = ww.start; iw < ww.end; iw++) gx[ih * static_cast<std::ptrdiff_t>(s.w) + iw] += g;
+      }
+    }
+  });
+}
+
+namespace {
+inline std::size_t adaptiveStart(std::size_t i, std::size_t in, std::size_t out) { return i * in / out; }
+inline std::size_t adaptiveEnd(std::size_t i, std::size_t in, std::size_t out) { return ((i + 1) * in + out - 1) / out; }
+}  // namespace
+
+void adaptiveAvgPool2dForward(float* out, const float* x, std::size_t planes, std::size_t h, std::size_t w,
+                              std::size_t ho, std::size_t wo) {
+  forPlanes(planes, h * w, [&](std::size_t p) {
+    const float* xp = x + p * h * w;
+    float* op = out + p * ho * wo;
+    for (std::size_t oh = 0; oh < ho; oh++) {
+      const std::size_t h0 = adaptiveStart(oh, h, ho), h1 = adaptiveEnd(oh, h, ho);
+      for (std::size_t ow = 0; ow < wo; ow++) {
+        const std::size_t w0 = adaptiveStart(ow, w, wo), w1 = adaptiveEnd(ow, w, wo);
+        float sum = 0.0f;
+        for (std::size_t ih = h0; ih < h1; ih++)
+          for (std::size_t iw = w0; iw < w1; iw++) sum += xp[ih * w + iw];
+        op[oh * wo + ow] = sum / static_cast<float>((h1 - h0) * (w1 - w0));
+      }
+    }
+  });
+}
+
+void adaptiveAvgPool2dBackward(float* grad_x, const float* grad_out, std::size_t planes, std::size_t h,
+                               std::size_t w, std::size_t ho, std::size_t wo) {
+  forPlanes(planes, h * w, [&](std::size_t p) {
+    float* gx = grad_x + p * h * w;
+    std::memset(gx, 0, h * w * sizeof(float));
+    const float* go = grad_out + p * ho * wo;
+    for (std::size_t oh = 0; oh < ho; oh++) {
+      const std::size_t h0 = adaptiveStart(oh, h, ho), h1 = adaptiveEnd(oh, h, ho);
+      for (std::size_t ow = 0; ow < wo; ow++) {
+        const std::size_t w0 = adaptiveStart(ow, w, wo), w1 = adaptiveEnd(ow, w, wo);
+        const float g = go[oh * wo + ow] / static_cast<float>((h1 - h0) * (w1 - w0));
+        for (std::size_t ih = h0; ih < h1; ih++)
+          for (std::size_t iw = w0; iw < w1; iw++) gx[ih * w + iw] += g;
+      }
+    }
+  });
+}
+
+}  // namespace keel
