@@ -48,32 +48,54 @@ std::size_t poolOutputSize(std::size_t in, std::size_t k, std::size_t stride, st
   return out;
 }
 
+// The kernel taps along one axis that land inside the input for output position o:
+// [k0, k1) of the k taps.
+inline void validTaps(std::size_t o, std::size_t stride, std::size_t pad, std::size_t dilation, std::size_t k,
+                      std::size_t in, std::size_t* k0, std::size_t* k1) {
+  const std::ptrdiff_t start = static_cast<std::ptrdiff_t>(o * stride) - static_cast<std::ptrdiff_t>(pad);
+  std::size_t lo = 0, hi = k;
+  while (lo < k && start + static_cast<std::ptrdiff_t>(lo * dilation) < 0) lo++;
+  while (hi > lo && start + static_cast<std::ptrdiff_t>((hi - 1) * dilation) >= static_cast<std::ptrdiff_t>(in)) hi--;
+  *k0 = lo;
+  *k1 = hi;
+}
+
 void maxPool2dForward(float* out, int32_t* indices, const float* x, const Pool2dShape& s) {
   forPlanes(s.planes, s.ho * s.wo * s.kh * s.kw, [&](std::size_t p) {
     const float* xp = x + p * s.h * s.w;
     float* op = out + p * s.ho * s.wo;
     int32_t* ip = indices ? indices + p * s.ho * s.wo : nullptr;
     for (std::size_t oh = 0; oh < s.ho; oh++) {
+      std::size_t ki0, ki1;
+      validTaps(oh, s.sh, s.ph, s.dh, s.kh, s.h, &ki0, &ki1);
+      const std::ptrdiff_t h0 = static_cast<std::ptrdiff_t>(oh * s.sh) - static_cast<std::ptrdiff_t>(s.ph);
       for (std::size_t ow = 0; ow < s.wo; ow++) {
-        float best = -std::numeric_limits<float>::infinity();
-        std::ptrdiff_t at = -1;
-        for (std::size_t ki = 0; ki < s.kh; ki++) {
-          const std::ptrdiff_t ih = static_cast<std::ptrdiff_t>(oh * s.sh + ki * s.dh) - static_cast<std::ptrdiff_t>(s.ph);
-          if (ih < 0 || ih >= static_cast<std::ptrdiff_t>(s.h)) continue;
-          for (std::size_t kj = 0; kj < s.kw; kj++) {
-            const std::ptrdiff_t iw = static_cast<std::ptrdiff_t>(ow * s.sw + kj * s.dw) - static_cast<std::ptrdiff_t>(s.pw);
-            if (iw < 0 || iw >= static_cast<std::ptrdiff_t>(s.w)) continue;
-            const std::ptrdiff_t idx = ih * static_cast<std::ptrdiff_t>(s.w) + iw;
+        std::size_t kj0, kj1;
+        validTaps(ow, s.sw, s.pw, s.dw, s.kw, s.w, &kj0, &kj1);
+        const std::ptrdiff_t w0 = static_cast<std::ptrdiff_t>(ow * s.sw) - static_cast<std::ptrdiff_t>(s.pw);
+        // Padding keeps at least one tap inside (checked by the caller), so the first valid tap
+        // seeds the running max; a later larger value or NaN replaces it, as in PyTorch.
+        if (ki0 >= ki1 || kj0 >= kj1) {  // a window entirely in the padding
+          op[oh * s.wo + ow] = -std::numeric_limits<float>::infinity();
+          if (ip) ip[oh * s.wo + ow] = 0;
+          continue;
+        }
+        std::ptrdiff_t at = (h0 + static_cast<std::ptrdiff_t>(ki0 * s.dh)) * static_cast<std::ptrdiff_t>(s.w) + w0 +
+                            static_cast<std::ptrdiff_t>(kj0 * s.dw);
+        float best = xp[at];
+        for (std::size_t ki = ki0; ki < ki1; ki++) {
+          const std::ptrdiff_t row = (h0 + static_cast<std::ptrdiff_t>(ki * s.dh)) * static_cast<std::ptrdiff_t>(s.w) + w0;
+          for (std::size_t kj = kj0; kj < kj1; kj++) {
+            const std::ptrdiff_t idx = row + static_cast<std::ptrdiff_t>(kj * s.dw);
             const float v = xp[idx];
-            // NaN wins and sticks, as in PyTorch.
-            if (at < 0 || v > best || (v != v && best == best)) {
+            if (v > best || v != v) {
               best = v;
               at = idx;
             }
           }
         }
         op[oh * s.wo + ow] = best;
-        if (ip) ip[oh * s.wo + ow] = static_cast<int32_t>(at < 0 ? 0 : at);
+        if (ip) ip[oh * s.wo + ow] = static_cast<int32_t>(at);
       }
     }
   });

@@ -1,0 +1,85 @@
+"""PyTorch peer for benchmarks/nn.mjs: layer workloads (conv, pooling, batch norm) on Debian's
+python3-torch, one JSON request per line. Request {"workload", "threads", "seconds"}; reply
+{"samples": [seconds per call]}.
+"""
+import json
+import sys
+import time
+
+import torch
+import torch.nn.functional as F
+
+
+def make(name):
+    g = torch.Generator().manual_seed(1)
+    if name.startswith("conv64"):
+        x = torch.randn(32, 64, 32, 32, generator=g)
+        w = torch.randn(64, 64, 3, 3, generator=g) * 0.05
+        b = torch.zeros(64)
+    elif name.startswith("lenet-conv1"):
+        x = torch.randn(64, 1, 28, 28, generator=g)
+        w = torch.randn(6, 1, 5, 5, generator=g) * 0.2
+        b = torch.zeros(6)
+    if name.startswith("conv64") or name.startswith("lenet-conv1"):
+        pad = 1 if name.startswith("conv64") else 0
+        if name.endswith("forward"):
+            return lambda: F.conv2d(x, w, b, padding=pad), False
+        xg, wg, bg = x.clone().requires_grad_(), w.clone().requires_grad_(), b.clone().requires_grad_()
+
+        def fb():
+            y = F.conv2d(xg, wg, bg, padding=pad)
+            y.backward(torch.ones_like(y))
+            xg.grad = wg.grad = bg.grad = None
+        return fb, True
+    p = torch.randn(32, 64, 32, 32, generator=g)
+    if name == "maxpool-3s2-forward":
+        return lambda: F.max_pool2d(p, 3, stride=2, padding=1), False
+    if name == "avgpool-2-forward":
+        return lambda: F.avg_pool2d(p, 2), False
+    if name == "batchnorm-train-forward-backward":
+        pg = p.clone().requires_grad_()
+        w, b = torch.ones(64, requires_grad=True), torch.zeros(64, requires_grad=True)
+        rm, rv = torch.zeros(64), torch.ones(64)
+
+        def fb():
+            y = F.batch_norm(pg, rm, rv, w, b, training=True)
+            y.backward(torch.ones_like(y))
+            pg.grad = w.grad = b.grad = None
+        return fb, True
+    raise KeyError(name)
+
+
+def measure(req):
+    torch.set_num_threads(req["threads"])
+    fn, grad = make(req["workload"])
+    budget = req.get("seconds", 0.3)
+    with torch.enable_grad() if grad else torch.no_grad():
+        fn()
+        t = time.perf_counter()
+        fn()
+        one = max(time.perf_counter() - t, 1e-7)
+        batch = max(1, int(budget / 5 / one))
+        samples = []
+        end = time.perf_counter() + budget
+        while len(samples) < 5 or (time.perf_counter() < end and len(samples) < 30):
+            t = time.perf_counter()
+            for _ in range(batch):
+                fn()
+            samples.append((time.perf_counter() - t) / batch)
+    return {"samples": samples}
+
+
+def main():
+    print(json.dumps({"ready": True, "torch": torch.__version__}), flush=True)
+    for line in sys.stdin:
+        line = line.strip()
+        if not line:
+            continue
+        try:
+            print(json.dumps(measure(json.loads(line))), flush=True)
+        except Exception as exc:
+            print(json.dumps({"error": repr(exc)}), flush=True)
+
+
+if __name__ == "__main__":
+    main()

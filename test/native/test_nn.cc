@@ -1,0 +1,189 @@
+// Convolution, pooling and batch norm against naive reference loops, on shapes that exercise
+// stride, padding, dilation, groups, the 1x1 path and ceil mode. Run under ASan/UBSan by CI.
+#include <cmath>
+#include <cstdint>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "check.h"
+#include "core/thread_pool.h"
+#include "kernels/conv/conv.h"
+#include "kernels/norm/batchnorm.h"
+#include "kernels/pool/pool.h"
+
+using namespace keel;
+
+namespace {
+
+std::vector<float> randomVector(std::size_t n, std::mt19937& rng) {
+  std::uniform_real_distribution<float> d(-1, 1);
+  std::vector<float> v(n);
+  for (auto& x : v) x = d(rng);
+  return v;
+}
+
+// Direct convolution in double.
+std::vector<double> naiveConv(const std::vector<float>& x, const std::vector<float>& w, const std::vector<float>& b,
+                              const Conv2dShape& s) {
+  const std::size_t cg = s.c / s.groups, og = s.o / s.groups;
+  std::vector<double> out(s.n * s.o * s.ho * s.wo);
+  for (std::size_t n = 0; n < s.n; n++)
+    for (std::size_t o = 0; o < s.o; o++)
+      for (std::size_t oh = 0; oh < s.ho; oh++)
+        for (std::size_t ow = 0; ow < s.wo; ow++) {
+          const std::size_t g = o / og;
+          double acc = b.empty() ? 0 : b[o];
+          for (std::size_t c = 0; c < cg; c++)
+            for (std::size_t ki = 0; ki < s.kh; ki++)
+              for (std::size_t kj = 0; kj < s.kw; kj++) {
+                const long ih = static_cast<long>(oh * s.sh + ki * s.dh) - static_cast<long>(s.ph);
+                const long iw = static_cast<long>(ow * s.sw + kj * s.dw) - static_cast<long>(s.pw);
+                if (ih < 0 || iw < 0 || ih >= static_cast<long>(s.h) || iw >= static_cast<long>(s.w)) continue;
+                acc += static_cast<double>(x[((n * s.c + g * cg + c) * s.h + ih) * s.w + iw]) *
+                       w[((o * cg + c) * s.kh + ki) * s.kw + kj];
+              }
+          out[((n * s.o + o) * s.ho + oh) * s.wo + ow] = acc;
+        }
+  return out;
+}
+
+double dot(const std::vector<float>& a, const std::vector<float>& b) {
+  double s = 0;
+  for (std::size_t i = 0; i < a.size(); i++) s += static_cast<double>(a[i]) * b[i];
+  return s;
+}
+
+Conv2dShape convShape(std::size_t n, std::size_t c, std::size_t h, std::size_t w, std::size_t o, std::size_t k, std::size_t stride,
+                      std::size_t pad, std::size_t dil, std::size_t groups) {
+  Conv2dShape s{n, c, h, w, o, k, k, stride, stride, pad, pad, dil, dil, groups, 0, 0};
+  s.ho = convOutputSize(h, k, stride, pad, dil);
+  s.wo = convOutputSize(w, k, stride, pad, dil);
+  return s;
+}
+
+}  // namespace
+
+TEST_CASE("conv2d forward matches direct convolution; backward passes the adjoint test") {
+  std::mt19937 rng(11);
+  setNumThreads(2);
+  const Conv2dShape shapes[] = {
+      convShape(2, 3, 7, 6, 4, 3, 1, 1, 1, 1), convShape(3, 4, 9, 9, 6, 3, 2, 1, 1, 2), convShape(1, 2, 8, 8, 3, 3, 1, 2, 2, 1),
+      convShape(2, 5, 6, 6, 7, 1, 1, 0, 1, 1), convShape(2, 4, 5, 5, 4, 3, 1, 1, 1, 4), convShape(4, 1, 12, 12, 6, 5, 1, 0, 1, 1),
+      convShape(1, 3, 4, 4, 2, 4, 3, 1, 1, 1),
+  };
+  for (const Conv2dShape& s : shapes) {
+    const std::size_t cg = s.c / s.groups;
+    auto x = randomVector(s.n * s.c * s.h * s.w, rng), w = randomVector(s.o * cg * s.kh * s.kw, rng), b = randomVector(s.o, rng);
+    std::vector<float> out(s.n * s.o * s.ho * s.wo);
+    CHECK(conv2dForward(out.data(), x.data(), w.data(), b.data(), s));
+    const auto want = naiveConv(x, w, b, s);
+    double err = 0;
+    for (std::size_t i = 0; i < out.size(); i++) err = std::max(err, std::fabs(out[i] - want[i]));
+    CHECK_MSG(err < 1e-4, "conv forward error " + std::to_string(err));
+    // <conv(x), g> == <x, dx(g)> and == <w, dw(g)> (bias-free forward for the identity)
+    auto g = randomVector(out.size(), rng);
+    std::vector<float> nobias_out(out.size()), gx(x.size()), gw(w.size()), gb(s.o);
+    CHECK(conv2dForward(nobias_out.data(), x.data(), w.data(), nullptr, s));
+    CHECK(conv2dBackwardInput(gx.data(), g.data(), w.data(), s));
+    CHECK(conv2dBackwardWeight(gw.data(), gb.data(), g.data(), x.data(), s));
+    const double lhs = dot(nobias_out, g);
+    CHECK_MSG(std::fabs(lhs - dot(x, gx)) < 1e-3 * (1 + std::fabs(lhs)), "conv input adjoint");
+    CHECK_MSG(std::fabs(lhs - dot(w, gw)) < 1e-3 * (1 + std::fabs(lhs)), "conv weight adjoint");
+    double gsum = 0;
+    for (float v : g) gsum += v;
+    double gbsum = 0;
+    for (float v : gb) gbsum += v;
+    CHECK_MSG(std::fabs(gsum - gbsum) < 1e-3, "conv bias gradient");
+  }
+}
+
+TEST_CASE("conv2d is bit-identical across thread counts") {
+  std::mt19937 rng(5);
+  const Conv2dShape s = convShape(5, 8, 10, 10, 8, 3, 1, 1, 1, 1);
+  auto x = randomVector(s.n * s.c * s.h * s.w, rng), w = randomVector(s.o * s.c * 9, rng);
+  auto g = randomVector(s.n * s.o * s.ho * s.wo, rng);
+  std::vector<float> ref_out, ref_gw;
+  for (std::size_t threads : {1, 2, 3}) {
+    setNumThreads(threads);
+    std::vector<float> out(g.size()), gw(w.size());
+    CHECK(conv2dForward(out.data(), x.data(), w.data(), nullptr, s));
+    CHECK(conv2dBackwardWeight(gw.data(), nullptr, g.data(), x.data(), s));
+    if (ref_out.empty()) {
+      ref_out = out;
+      ref_gw = gw;
+    } else {
+      CHECK(out == ref_out);
+      CHECK(gw == ref_gw);
+    }
+  }
+  setNumThreads(2);
+}
+
+TEST_CASE("max and average pooling match naive windows, ceil mode included") {
+  std::mt19937 rng(3);
+  for (bool ceil_mode : {false, true}) {
+    Pool2dShape s{6, 9, 8, 3, 3, 2, 2, 1, 1, 1, 1, 0, 0};
+    s.ho = poolOutputSize(s.h, s.kh, s.sh, s.ph, s.dh, ceil_mode);
+    s.wo = poolOutputSize(s.w, s.kw, s.sw, s.pw, s.dw, ceil_mode);
+    auto x = randomVector(s.planes * s.h * s.w, rng);
+    std::vector<float> mx(s.planes * s.ho * s.wo), av(mx.size());
+    std::vector<int32_t> idx(mx.size());
+    maxPool2dForward(mx.data(), idx.data(), x.data(), s);
+    avgPool2dForward(av.data(), x.data(), s, false, 0);
+    for (std::size_t p = 0; p < s.planes; p++)
+      for (std::size_t oh = 0; oh < s.ho; oh++)
+        for (std::size_t ow = 0; ow < s.wo; ow++) {
+          float best = -INFINITY, sum = 0;
+          int count = 0;
+          for (std::size_t ki = 0; ki < s.kh; ki++)
+            for (std::size_t kj = 0; kj < s.kw; kj++) {
+              const long ih = static_cast<long>(oh * s.sh + ki) - 1, iw = static_cast<long>(ow * s.sw + kj) - 1;
+              if (ih < 0 || iw < 0 || ih >= static_cast<long>(s.h) || iw >= static_cast<long>(s.w)) continue;
+              const float v = x[(p * s.h + ih) * s.w + iw];
+              best = std::max(best, v);
+              sum += v;
+              count++;
+            }
+          const std::size_t o = (p * s.ho + oh) * s.wo + ow;
+          CHECK(mx[o] == best);
+          CHECK(x[p * s.h * s.w + idx[o]] == best);
+          CHECK(std::fabs(av[o] - sum / count) < 1e-5);
+        }
+    std::vector<float> gx(x.size());
+    std::vector<float> g(mx.size(), 1.0f);
+    maxPool2dBackward(gx.data(), g.data(), idx.data(), s);
+    double total = 0;
+    for (float v : gx) total += v;
+    CHECK(std::fabs(total - static_cast<double>(g.size())) < 1e-3);
+  }
+}
+
+TEST_CASE("batch norm forward normalizes each channel and updates running stats") {
+  std::mt19937 rng(8);
+  const BatchNormShape s{4, 3, 10};
+  auto x = randomVector(s.n * s.c * s.l, rng);
+  std::vector<float> out(x.size()), mean(s.c), invstd(s.c), rm(s.c, 0.0f), rv(s.c, 1.0f);
+  batchNormForward(out.data(), mean.data(), invstd.data(), x.data(), nullptr, nullptr, rm.data(), rv.data(), s, true, 0.1f, 1e-5f);
+  for (std::size_t c = 0; c < s.c; c++) {
+    double m = 0, v = 0;
+    for (std::size_t n = 0; n < s.n; n++)
+      for (std::size_t i = 0; i < s.l; i++) m += out[(n * s.c + c) * s.l + i];
+    m /= s.n * s.l;
+    for (std::size_t n = 0; n < s.n; n++)
+      for (std::size_t i = 0; i < s.l; i++) v += std::pow(out[(n * s.c + c) * s.l + i] - m, 2);
+    v /= s.n * s.l;
+    CHECK(std::fabs(m) < 1e-5);
+    CHECK(std::fabs(v - 1) < 1e-3);
+    CHECK(std::fabs(rm[c] - 0.1f * mean[c]) < 1e-6);
+  }
+  std::vector<float> gx(x.size()), gw(s.c), gb(s.c), g = randomVector(x.size(), rng);
+  batchNormBackward(gx.data(), gw.data(), gb.data(), g.data(), x.data(), nullptr, mean.data(), invstd.data(), s, true);
+  // The input gradient of a normalization sums to zero per channel.
+  for (std::size_t c = 0; c < s.c; c++) {
+    double total = 0;
+    for (std::size_t n = 0; n < s.n; n++)
+      for (std::size_t i = 0; i < s.l; i++) total += gx[(n * s.c + c) * s.l + i];
+    CHECK(std::fabs(total) < 1e-4);
+  }
+}
