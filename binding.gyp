@@ -44,7 +44,8 @@
         "native/kernels/random/philox.cc",
         "native/kernels/conv/conv.cc",
         "native/kernels/pool/pool.cc",
-        "native/kernels/norm/batchnorm.cc"
+        "native/kernels/norm/batchnorm.cc",
+        "native/kernels/optim/optim.cc"
       ],
       "conditions": [
         ["target_arch=='x64'", {

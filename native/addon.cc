@@ -52,6 +52,7 @@ Napi::Object init(Napi::Env env, Napi::Object exports) {
       {"conv2d", conv2d},
       {"pool2d", pool2d},
       {"batchNorm", batchNorm},
+      {"optimStep", optimStep},
   };
   for (const auto& entry : table) {
     exports.Set(entry.name, Napi::Function::New(env, entry.fn, entry.name));

@@ -189,3 +189,66 @@ Napi::Value batchNorm(const Napi::CallbackInfo& info) {
 
 }  // namespace binding
 }  // namespace keel
+
+#include "kernels/optim/optim.h"
+
+namespace keel {
+namespace binding {
+
+// optimStep(kind, param, off, grad, off, s1, off, s2, off, s3, off, n) with hyperparameters in
+// params [lr, weightDecay, momentum, dampening, beta1, beta2, eps, alpha, lrDecay, nesterov,
+// maximize, amsgrad, centered, decoupled, step, firstStep]. kind 0 SGD (s1 momentum buffer),
+// 1 Adam/AdamW (s1 exp_avg, s2 exp_avg_sq, s3 max_exp_avg_sq), 2 Adagrad (s1 sum), 3 RMSprop
+// (s1 square_avg, s2 grad_avg, s3 momentum buffer). Unused state is handle 0.
+Napi::Value optimStep(const Napi::CallbackInfo& info) {
+  const char* fn = "optimStep";
+  Napi::Env env = info.Env();
+  requireArgCount(info, 12, fn);
+  const double kind = intArg(info, 0, fn, "kind");
+  const std::size_t n = sizeArg(info, 11, fn, "n");
+  const Span p = span(info, 1, fn, "param"), g = span(info, 3, fn, "grad");
+  const Span s1 = optionalSpan(info, 5, fn, "state1"), s2 = optionalSpan(info, 7, fn, "state2"), s3 = optionalSpan(info, 9, fn, "state3");
+  requireElements(env, fn, "param", p, static_cast<double>(n));
+  requireElements(env, fn, "grad", g, static_cast<double>(n));
+  for (const Span* s : {&s1, &s2, &s3}) {
+    if (s->data) requireElements(env, fn, "state", *s, static_cast<double>(n));
+  }
+  const double* v = instance(env).params;
+  OptimHyper h;
+  h.lr = static_cast<float>(v[0]);
+  h.weight_decay = static_cast<float>(v[1]);
+  h.momentum = static_cast<float>(v[2]);
+  h.dampening = static_cast<float>(v[3]);
+  h.beta1 = static_cast<float>(v[4]);
+  h.beta2 = static_cast<float>(v[5]);
+  h.eps = static_cast<float>(v[6]);
+  h.alpha = static_cast<float>(v[7]);
+  h.lr_decay = static_cast<float>(v[8]);
+  h.nesterov = v[9] != 0;
+  h.maximize = v[10] != 0;
+  h.amsgrad = v[11] != 0;
+  h.centered = v[12] != 0;
+  h.decoupled = v[13] != 0;
+  h.step = v[14];
+  h.first_step = v[15] != 0;
+  auto need = [&](const Span& s, const char* what) {
+    if (!s.data) throwRangeError(env, std::string(fn) + ": missing optimizer state " + what);
+    return as<float>(s);
+  };
+  if (kind == 0) {
+    sgdStep(as<float>(p), as<float>(g), h.momentum != 0 ? need(s1, "momentum_buffer") : nullptr, n, h);
+  } else if (kind == 1) {
+    adamStep(as<float>(p), as<float>(g), need(s1, "exp_avg"), need(s2, "exp_avg_sq"), h.amsgrad ? need(s3, "max_exp_avg_sq") : nullptr, n, h);
+  } else if (kind == 2) {
+    adagradStep(as<float>(p), as<float>(g), need(s1, "sum"), n, h);
+  } else if (kind == 3) {
+    rmspropStep(as<float>(p), as<float>(g), need(s1, "square_avg"), h.centered ? need(s2, "grad_avg") : nullptr,
+                h.momentum > 0 ? need(s3, "momentum_buffer") : nullptr, n, h);
+  } else {
+    throwRangeError(env, "optimStep: unknown kind");
+  }
+  return env.Undefined();
+}
+
+}  // namespace binding
+}  // namespace keel
