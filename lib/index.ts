@@ -48,3 +48,5 @@ export {
   slice, split, squeeze, stack, t, transpose, unsqueeze, view, zero_,
 } from './ops/shape.js';
 export { to } from './ops/cast.js';
+
+export * as nn from './nn/index.js';

@@ -180,27 +180,59 @@ bool conv2dBackwardInput(float* grad_x, const float* grad_out, const float* w, c
 bool conv2dBackwardWeight(float* grad_w, float* grad_bias, const float* grad_out, const float* x, const Conv2dShape& s) {
   const std::size_t cg = s.c / s.groups, og = s.o / s.groups;
   const std::size_t kdim = cg * s.kh * s.kw, plane = s.ho * s.wo;
+  const std::size_t wsize = s.o * kdim;
   const bool pointwise = isPointwise(s);
-  float* col = nullptr;
-  if (!pointwise) {
-    col = colScratch().reserve(kdim * plane);
-    if (col == nullptr) return false;
+  // Samples are cut into fixed runs of kSamplesPerPartial (whatever the thread count); each run
+  // sums its samples in order into its own partial gradient, in parallel, and the partials are
+  // added in run order. The result depends on the batch only, never on the threads.
+  constexpr std::size_t kSamplesPerPartial = 4;
+  const std::size_t runs = (s.n + kSamplesPerPartial - 1) / kSamplesPerPartial;
+  float* partials = nullptr;
+  ScratchBuffer partial_buffer;
+  if (runs > 1) {
+    partials = partial_buffer.reserve(runs * wsize);
+    if (partials == nullptr) return false;
   }
-  // Samples are summed in order, each GEMM using every thread on its M/N tiles: the sum does
-  // not depend on the thread count.
-  for (std::size_t n = 0; n < s.n; n++) {
-    for (std::size_t g = 0; g < s.groups; g++) {
-      const float* xg = x + (n * s.c + g * cg) * s.h * s.w;
-      const float* go = grad_out + (n * s.o + g * og) * plane;
-      if (!pointwise) im2col(col, xg, cg, s);
-      // dW (og x kdim) += grad_out (og x plane) times col^T (plane x kdim)
-      if (!gemm(false, true, og, kdim, plane, go, plane, pointwise ? xg : col, plane, n == 0 ? 0.0f : 1.0f,
-                grad_w + g * og * kdim, kdim, SIZE_MAX)) {
-        return false;
+  std::atomic<bool> ok{true};
+  auto run = [&](std::size_t r, std::size_t threads) {
+    float* dst = runs > 1 ? partials + r * wsize : grad_w;
+    float* col = nullptr;
+    if (!pointwise) {
+      col = colScratch().reserve(kdim * plane);
+      if (col == nullptr) {
+        ok.store(false);
+        return;
       }
     }
+    const std::size_t n0 = r * kSamplesPerPartial, n1 = std::min(s.n, n0 + kSamplesPerPartial);
+    for (std::size_t n = n0; n < n1; n++) {
+      for (std::size_t g = 0; g < s.groups; g++) {
+        const float* xg = x + (n * s.c + g * cg) * s.h * s.w;
+        const float* go = grad_out + (n * s.o + g * og) * plane;
+        if (!pointwise) im2col(col, xg, cg, s);
+        // dW (og x kdim) += grad_out (og x plane) times col^T (plane x kdim)
+        if (!gemm(false, true, og, kdim, plane, go, plane, pointwise ? xg : col, plane, n == n0 ? 0.0f : 1.0f,
+                  dst + g * og * kdim, kdim, threads)) {
+          ok.store(false);
+          return;
+        }
+      }
+    }
+  };
+  if (runs > 1 && numThreads() > 1) {
+    parallelFor(runs, SIZE_MAX, [&](std::size_t r) { run(r, 1); });
+  } else {
+    for (std::size_t r = 0; r < runs; r++) run(r, SIZE_MAX);
   }
-  if (s.n == 0) std::memset(grad_w, 0, s.o * kdim * sizeof(float));
+  if (!ok.load()) return false;
+  if (s.n == 0) std::memset(grad_w, 0, wsize * sizeof(float));
+  if (runs > 1) {
+    std::memcpy(grad_w, partials, wsize * sizeof(float));
+    for (std::size_t r = 1; r < runs; r++) {
+      const float* p = partials + r * wsize;
+      for (std::size_t i = 0; i < wsize; i++) grad_w[i] += p[i];
+    }
+  }
   if (grad_bias != nullptr) {
     for (std::size_t oc = 0; oc < s.o; oc++) {
       double acc = 0;
