@@ -50,3 +50,4 @@ export {
 export { to } from './ops/cast.js';
 
 export * as nn from './nn/index.js';
+export * as optim from './optim/index.js';

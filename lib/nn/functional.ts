@@ -6,7 +6,7 @@ import { native } from '../native.js';
 import { formatShape, sizeOf } from '../shape.js';
 import { params, Tensor } from '../tensor.js';
 import { describeValue } from '../validate.js';
-import { add, BinaryCode, binaryRaw, mul, where } from '../ops/binary.js';
+import { BinaryCode, binaryRaw, mul, where } from '../ops/binary.js';
 import { bernoulliMask } from '../ops/creation.js';
 import { gemmBatched } from '../ops/matmul.js';
 import { sumTo } from '../ops/reduce.js';
@@ -16,6 +16,9 @@ import { checkTensor } from '../ops/util.js';
 
 export { elu, gelu, hardtanh, leakyRelu, relu, sigmoid, silu, softplus, tanh } from '../ops/unary.js';
 export { logSoftmax, softmax } from '../ops/softmax.js';
+export {
+  binaryCrossEntropy, binaryCrossEntropyWithLogits, crossEntropy, huberLoss, klDiv, l1Loss, mseLoss, nllLoss, smoothL1Loss,
+} from './losses.js';
 
 type Pair = number | readonly [number, number];
 
@@ -484,4 +487,3 @@ export function embedding(indices: Tensor, weight: Tensor, options: { paddingIdx
   }, [indices]);
 }
 
-void add;

@@ -22,3 +22,10 @@ export type { AvgPoolOptions, MaxPoolOptions } from './modules/pooling.js';
 export { BatchNorm1d, BatchNorm2d } from './modules/normalization.js';
 export type { BatchNormOptions } from './modules/normalization.js';
 export { Flatten, Unflatten } from './modules/flatten.js';
+export {
+  BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, KLDivLoss, L1Loss, MSELoss, NLLLoss, SmoothL1Loss,
+} from './losses.js';
+export type {
+  BCELossOptions, BCEWithLogitsLossOptions, CrossEntropyLossOptions, HuberLossOptions, KLDivLossOptions, KLDivReduction,
+  NLLLossOptions, Reduction, ReductionOptions, SmoothL1LossOptions,
+} from './losses.js';
