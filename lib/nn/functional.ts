@@ -1,7 +1,7 @@
 // torch.nn.functional in camelCase: layers as functions of tensors (the nn modules call these).
 // Convolution, pooling and batch norm run native kernels (native/kernels/{conv,pool,norm});
 // the rest is built from tensor ops.
-import { record } from '../autograd.js';
+import { isGradEnabled, record } from '../autograd.js';
 import { native } from '../native.js';
 import { formatShape, sizeOf } from '../shape.js';
 import { params, Tensor } from '../tensor.js';
@@ -253,10 +253,13 @@ export function maxPool2d(x: Tensor, kernelSize: Pair, options: MaxPoolOptions =
   const [ho, wo] = [geo[11], geo[12]];
   const xs = contiguousFloat(op, x4);
   const out = Tensor._empty([n, c, ho, wo]);
-  const indices = Tensor._empty([n, c, ho, wo], 'int32');
+  // The argmax positions are only needed for backward or when asked for.
+  const needIndices = options.returnIndices === true || (x4.requiresGrad && isGradEnabled());
+  const indices = needIndices ? Tensor._empty([n, c, ho, wo], 'int32') : null;
   setParams([...geo, 0, 0]);
-  native.pool2d(0, out._handle(op), 0, indices._handle(op), 0, xs._handle(op), xs._offset);
+  native.pool2d(0, out._handle(op), 0, indices ? indices._handle(op) : 0, 0, xs._handle(op), xs._offset);
   if (xs !== x4) xs.dispose();
+  if (indices === null) return unbatch(out, unbatched);
   const result = record(op, out, [x4], (g) => {
     const gs = contiguousFloat(op, g);
     const gx = Tensor._empty(x4.shape);

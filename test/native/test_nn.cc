@@ -187,3 +187,15 @@ TEST_CASE("batch norm forward normalizes each channel and updates running stats"
     CHECK(std::fabs(total) < 1e-4);
   }
 }
+
+TEST_CASE("max pooling propagates NaN and points at the last NaN of the window, as PyTorch") {
+  Pool2dShape s{1, 2, 4, 2, 2, 2, 2, 0, 0, 1, 1, 1, 2};
+  const float nan = std::nanf("");
+  std::vector<float> x = {1, nan, 3, 4, nan, 2, 9, 8};
+  std::vector<float> out(2);
+  std::vector<int32_t> idx(2);
+  maxPool2dForward(out.data(), idx.data(), x.data(), s);
+  CHECK(std::isnan(out[0]));
+  CHECK(idx[0] == 4);  // the NaNs are at 1 and 4; PyTorch's loop ends on the last
+  CHECK(out[1] == 9.0f && idx[1] == 6);
+}

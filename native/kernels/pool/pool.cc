@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <cstring>
 #include <limits>
+#include <vector>
 
 #include "../../core/thread_pool.h"
 
@@ -61,41 +62,50 @@ inline void validTaps(std::size_t o, std::size_t stride, std::size_t pad, std::s
 }
 
 void maxPool2dForward(float* out, int32_t* indices, const float* x, const Pool2dShape& s) {
+  // The valid taps of each output row and column are the same for every plane: find them once.
+  std::vector<std::size_t> ki0(s.ho), ki1(s.ho), kj0(s.wo), kj1(s.wo);
+  for (std::size_t oh = 0; oh < s.ho; oh++) validTaps(oh, s.sh, s.ph, s.dh, s.kh, s.h, &ki0[oh], &ki1[oh]);
+  for (std::size_t ow = 0; ow < s.wo; ow++) validTaps(ow, s.sw, s.pw, s.dw, s.kw, s.w, &kj0[ow], &kj1[ow]);
   forPlanes(s.planes, s.ho * s.wo * s.kh * s.kw, [&](std::size_t p) {
     const float* xp = x + p * s.h * s.w;
     float* op = out + p * s.ho * s.wo;
     int32_t* ip = indices ? indices + p * s.ho * s.wo : nullptr;
     for (std::size_t oh = 0; oh < s.ho; oh++) {
-      std::size_t ki0, ki1;
-      validTaps(oh, s.sh, s.ph, s.dh, s.kh, s.h, &ki0, &ki1);
       const std::ptrdiff_t h0 = static_cast<std::ptrdiff_t>(oh * s.sh) - static_cast<std::ptrdiff_t>(s.ph);
       for (std::size_t ow = 0; ow < s.wo; ow++) {
-        std::size_t kj0, kj1;
-        validTaps(ow, s.sw, s.pw, s.dw, s.kw, s.w, &kj0, &kj1);
         const std::ptrdiff_t w0 = static_cast<std::ptrdiff_t>(ow * s.sw) - static_cast<std::ptrdiff_t>(s.pw);
-        // Padding keeps at least one tap inside (checked by the caller), so the first valid tap
-        // seeds the running max; a later larger value or NaN replaces it, as in PyTorch.
-        if (ki0 >= ki1 || kj0 >= kj1) {  // a window entirely in the padding
+        if (ki0[oh] >= ki1[oh] || kj0[ow] >= kj1[ow]) {  // a window entirely in the padding
           op[oh * s.wo + ow] = -std::numeric_limits<float>::infinity();
           if (ip) ip[oh * s.wo + ow] = 0;
           continue;
         }
-        std::ptrdiff_t at = (h0 + static_cast<std::ptrdiff_t>(ki0 * s.dh)) * static_cast<std::ptrdiff_t>(s.w) + w0 +
-                            static_cast<std::ptrdiff_t>(kj0 * s.dw);
-        float best = xp[at];
-        for (std::size_t ki = ki0; ki < ki1; ki++) {
-          const std::ptrdiff_t row = (h0 + static_cast<std::ptrdiff_t>(ki * s.dh)) * static_cast<std::ptrdiff_t>(s.w) + w0;
-          for (std::size_t kj = kj0; kj < kj1; kj++) {
-            const std::ptrdiff_t idx = row + static_cast<std::ptrdiff_t>(kj * s.dw);
-            const float v = xp[idx];
-            if (v > best || v != v) {
-              best = v;
-              at = idx;
+        // Max in a form the compiler turns into maxss (NaNs are dropped by it and counted
+        // aside); then, only if indices are wanted, the first tap holding the max (or the last
+        // NaN, which is what PyTorch's loop ends on).
+        float best = -std::numeric_limits<float>::infinity();
+        int nan = 0;
+        for (std::size_t ki = ki0[oh]; ki < ki1[oh]; ki++) {
+          const float* row = xp + (h0 + static_cast<std::ptrdiff_t>(ki * s.dh)) * static_cast<std::ptrdiff_t>(s.w) + w0;
+          for (std::size_t kj = kj0[ow]; kj < kj1[ow]; kj++) {
+            const float v = row[kj * s.dw];
+            best = v > best ? v : best;
+            nan |= v != v;
+          }
+        }
+        std::ptrdiff_t at = -1;
+        if (nan) best = std::numeric_limits<float>::quiet_NaN();
+        if (ip) {
+          for (std::size_t ki = ki0[oh]; ki < ki1[oh]; ki++) {
+            const std::ptrdiff_t row = (h0 + static_cast<std::ptrdiff_t>(ki * s.dh)) * static_cast<std::ptrdiff_t>(s.w) + w0;
+            for (std::size_t kj = kj0[ow]; kj < kj1[ow]; kj++) {
+              const std::ptrdiff_t idx = row + static_cast<std::ptrdiff_t>(kj * s.dw);
+              const float v = xp[idx];
+              if (nan ? v != v : (v == best && at < 0)) at = idx;
             }
           }
         }
         op[oh * s.wo + ow] = best;
-        if (ip) ip[oh * s.wo + ow] = static_cast<int32_t>(at);
+        if (ip) ip[oh * s.wo + ow] = static_cast<int32_t>(at < 0 ? 0 : at);
       }
     }
   });
