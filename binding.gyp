@@ -45,7 +45,9 @@
         "native/kernels/conv/conv.cc",
         "native/kernels/pool/pool.cc",
         "native/kernels/norm/batchnorm.cc",
-        "native/kernels/optim/optim.cc"
+        "native/kernels/optim/optim.cc",
+        "native/kernels/rnn/lstm.cc",
+        "native/kernels/rnn/lstm_cell_scalar.cc"
       ],
       "conditions": [
         ["target_arch=='x64'", {
@@ -64,7 +66,8 @@
           "sources": [
             "native/kernels/gemm/f32_gemm_avx2.cc",
             "native/kernels/elementwise/elementwise_avx2.cc",
-            "native/kernels/reduce/reduce_avx2.cc"
+            "native/kernels/reduce/reduce_avx2.cc",
+            "native/kernels/rnn/lstm_cell_avx2.cc"
           ],
           "cflags_cc": ["-mavx2", "-mfma"],
           "xcode_settings": {"OTHER_CPLUSPLUSFLAGS": ["-mavx2", "-mfma"]},
@@ -76,7 +79,8 @@
           "sources": [
             "native/kernels/gemm/f32_gemm_avx512.cc",
             "native/kernels/elementwise/elementwise_avx512.cc",
-            "native/kernels/reduce/reduce_avx512.cc"
+            "native/kernels/reduce/reduce_avx512.cc",
+            "native/kernels/rnn/lstm_cell_avx512.cc"
           ],
           "cflags_cc": ["-mavx512f", "-mavx512dq", "-mavx512bw", "-mavx512vl", "-mfma"],
           "xcode_settings": {

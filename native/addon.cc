@@ -53,6 +53,7 @@ Napi::Object init(Napi::Env env, Napi::Object exports) {
       {"pool2d", pool2d},
       {"batchNorm", batchNorm},
       {"optimStep", optimStep},
+      {"lstm", lstm},
   };
   for (const auto& entry : table) {
     exports.Set(entry.name, Napi::Function::New(env, entry.fn, entry.name));

@@ -49,6 +49,7 @@ Napi::Value conv2d(const Napi::CallbackInfo& info);
 Napi::Value pool2d(const Napi::CallbackInfo& info);
 Napi::Value batchNorm(const Napi::CallbackInfo& info);
 Napi::Value optimStep(const Napi::CallbackInfo& info);
+Napi::Value lstm(const Napi::CallbackInfo& info);
 
 }  // namespace binding
 }  // namespace keel

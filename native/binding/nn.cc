@@ -5,6 +5,7 @@
 
 #include <cmath>
 #include <string>
+#include <vector>
 
 #include "args.h"
 #include "binding.h"
@@ -41,7 +42,7 @@ Conv2dShape readConvShape(Napi::Env env, const char* fn) {
   return s;
 }
 
-double count(std::initializer_list<std::size_t> dims) {
+double count_dims(std::initializer_list<std::size_t> dims) {
   double n = 1;
   for (std::size_t d : dims) n *= static_cast<double>(d);
   return n;
@@ -59,7 +60,7 @@ Napi::Value conv2d(const Napi::CallbackInfo& info) {
   requireArgCount(info, 9, fn);
   const double kind = intArg(info, 0, fn, "kind");
   const Conv2dShape s = readConvShape(env, fn);
-  const double x_n = count({s.n, s.c, s.h, s.w}), w_n = count({s.o, s.c / s.groups, s.kh, s.kw}), out_n = count({s.n, s.o, s.ho, s.wo});
+  const double x_n = count_dims({s.n, s.c, s.h, s.w}), w_n = count_dims({s.o, s.c / s.groups, s.kh, s.kw}), out_n = count_dims({s.n, s.o, s.ho, s.wo});
   bool ok = true;
   if (kind == 0) {
     const Span out = span(info, 1, fn, "out"), x = span(info, 3, fn, "input"), w = span(info, 5, fn, "weight");
@@ -117,7 +118,7 @@ Napi::Value pool2d(const Napi::CallbackInfo& info) {
   } else if ((s.ho == 0 && s.h > 0) || (s.wo == 0 && s.w > 0)) {
     throwRangeError(env, "pool2d: adaptive output size must be positive");
   }
-  const double in_n = count({s.planes, s.h, s.w}), out_n = count({s.planes, s.ho, s.wo});
+  const double in_n = count_dims({s.planes, s.h, s.w}), out_n = count_dims({s.planes, s.ho, s.wo});
   const Span a = span(info, 1, fn, kind == 1 || kind == 3 || kind == 5 ? "gradInput" : "out");
   const bool backward = kind == 1 || kind == 3 || kind == 5;
   requireElements(env, fn, "first operand", a, backward ? in_n : out_n);
@@ -163,7 +164,7 @@ Napi::Value batchNorm(const Napi::CallbackInfo& info) {
   const bool training = info[20].ToBoolean().Value();
   const float momentum = floatArg(info, 21, fn, "momentum");
   const float eps = floatArg(info, 22, fn, "eps");
-  const double total = count({s.n, s.c, s.l});
+  const double total = count_dims({s.n, s.c, s.l});
   Span ops[8];
   const char* names[8] = {"out", "saveMean", "saveInvstd", "input", "weight", "bias", "runningMean", "runningVar"};
   const char* bnames[8] = {"gradInput", "gradWeight", "gradBias", "gradOutput", "input", "weight", "saveMean", "saveInvstd"};
@@ -247,6 +248,75 @@ Napi::Value optimStep(const Napi::CallbackInfo& info) {
   } else {
     throwRangeError(env, "optimStep: unknown kind");
   }
+  return env.Undefined();
+}
+
+}  // namespace binding
+}  // namespace keel
+
+#include "kernels/rnn/lstm.h"
+
+namespace keel {
+namespace binding {
+
+// lstm(kind, pairs of (handle, offset)...) with params [t, b, i, h, reverse].
+//   kind 0 forward (11 operands): output, hStates, cStates, gates, x, h0, c0, wIh, wHhT, bias?, lengths?
+//   kind 1 backward (17 operands): dx?, dh0?, dc0?, dwIh?, dwHh?, dBias?, dgates, dOutput?, dhN?, dcN?,
+//                                  x, wIh, wHh, hStates, cStates, gates, lengths?
+// Optional operands are handle 0. lengths is int32 with every value in [1, t].
+Napi::Value lstm(const Napi::CallbackInfo& info) {
+  const char* fn = "lstm";
+  Napi::Env env = info.Env();
+  const double kind = intArg(info, 0, fn, "kind");
+  const std::size_t count = kind == 0 ? 11 : 17;
+  requireArgCount(info, 1 + 2 * count, fn);
+  LstmShape s;
+  s.t = slot(env, fn, 0);
+  s.b = slot(env, fn, 1);
+  s.i = slot(env, fn, 2);
+  s.h = slot(env, fn, 3);
+  s.reverse = instance(env).params[4] != 0;
+  std::vector<Span> ops(count);
+  for (std::size_t k = 0; k < count; k++) ops[k] = optionalSpan(info, 1 + 2 * k, fn, "operand");
+  const double tbh = count_dims({s.t, s.b, s.h}), bh = count_dims({s.b, s.h}), g4 = 4.0 * s.h;
+  auto req = [&](std::size_t k, const char* name, double n, bool required) -> float* {
+    if (!ops[k].data) {
+      if (required) throwRangeError(env, std::string(fn) + ": " + name + " is required");
+      return nullptr;
+    }
+    requireElements(env, fn, name, ops[k], n);
+    return as<float>(ops[k]);
+  };
+  const std::size_t len_k = kind == 0 ? 10 : 16;
+  std::vector<int32_t> lengths;
+  if (ops[len_k].data) {
+    requireElements(env, fn, "lengths", ops[len_k], static_cast<double>(s.b));
+    const int32_t* l = as<int32_t>(ops[len_k]);
+    for (std::size_t r = 0; r < s.b; r++) {
+      if (l[r] < 1 || static_cast<std::size_t>(l[r]) > s.t) {
+        throwRangeError(env, "lstm: lengths[" + std::to_string(r) + "] = " + std::to_string(l[r]) + " is outside [1, " + std::to_string(s.t) + "]");
+      }
+    }
+    lengths.assign(l, l + s.b);
+    s.lengths = lengths.data();
+  }
+  bool ok;
+  if (kind == 0) {
+    ok = lstmForward(req(0, "output", tbh, true), req(1, "hStates", tbh + bh, true), req(2, "cStates", tbh + bh, true),
+                     req(3, "gates", tbh * 4, true), req(4, "input", count_dims({s.t, s.b, s.i}), true), req(5, "h0", bh, true),
+                     req(6, "c0", bh, true), req(7, "weightIh", g4 * s.i, true), req(8, "weightHhT", g4 * s.h, true),
+                     req(9, "bias", g4, false), s);
+  } else if (kind == 1) {
+    ok = lstmBackward(req(0, "gradInput", count_dims({s.t, s.b, s.i}), false), req(1, "gradH0", bh, false), req(2, "gradC0", bh, false),
+                      req(3, "gradWeightIh", g4 * s.i, false), req(4, "gradWeightHh", g4 * s.h, false), req(5, "gradBias", g4, false),
+                      req(6, "gradGates", tbh * 4, true), req(7, "gradOutput", tbh, false), req(8, "gradHN", bh, false),
+                      req(9, "gradCN", bh, false), req(10, "input", count_dims({s.t, s.b, s.i}), true), req(11, "weightIh", g4 * s.i, true),
+                      req(12, "weightHh", g4 * s.h, true), req(13, "hStates", tbh + bh, true), req(14, "cStates", tbh + bh, true),
+                      req(15, "gates", tbh * 4, true), s);
+  } else {
+    throwRangeError(env, "lstm: unknown kind");
+  }
+  if (!ok) throw Napi::Error::New(env, "lstm: out of memory for packing buffers");
   return env.Undefined();
 }
 

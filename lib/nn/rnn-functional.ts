@@ -1,0 +1,116 @@
+// One LSTM layer direction over a whole sequence as a single autograd op on the fused native
+// kernel (native/kernels/rnn): forward saves the activated gates and the states of every step,
+// backward runs through time natively. nn.LSTM stacks these per layer and direction.
+import { record } from '../autograd.js';
+import { native } from '../native.js';
+import { formatShape } from '../shape.js';
+import { params, Tensor } from '../tensor.js';
+import { add } from '../ops/binary.js';
+import { tensor } from '../ops/creation.js';
+import { contiguous, transpose } from '../ops/shape.js';
+import { contiguousFloat } from '../ops/unary.js';
+import { checkTensor } from '../ops/util.js';
+
+export interface LstmLayerOptions {
+  /** Run from the last time step to the first (the backward direction of a bidirectional LSTM). */
+  reverse?: boolean;
+  /** Per batch element, the number of valid steps (1..T): later steps keep the state and output 0. */
+  lengths?: readonly number[] | null;
+}
+
+export interface LstmLayerResult {
+  output: Tensor; // [T, B, H]
+  hN: Tensor; // [B, H]
+  cN: Tensor; // [B, H]
+}
+
+// A region of `packed` seen as its own tensor (shares storage), with a backward that places the
+// gradient back into a zero tensor of packed's shape.
+function region(packed: Tensor, offset: number, shape: number[], name: string): Tensor {
+  const view = Tensor._view(packed, shape, null, packed._offset + offset);
+  return record(name, view, [packed], (g) => {
+    const full = Tensor._empty(packed.shape, 'float32', true);
+    const gs = contiguousFloat(name, g);
+    native.storageWrite(full._handle(name), offset * 4, gs.toFloat32Array());
+    return [full];
+  });
+}
+
+/**
+ * One direction of one LSTM layer (PyTorch's gate order i, f, g, o and weight layout) over the
+ * sequence x [T, B, I], from state h0, c0 [B, H]. Differentiable in every tensor argument.
+ */
+export function lstmLayer(
+  x: Tensor, h0: Tensor, c0: Tensor, wIh: Tensor, wHh: Tensor, bIh: Tensor | null, bHh: Tensor | null,
+  options: LstmLayerOptions = {},
+): LstmLayerResult {
+  const op = 'lstm';
+  for (const [name, t] of [['input', x], ['h0', h0], ['c0', c0], ['weightIh', wIh], ['weightHh', wHh]] as const) checkTensor(op, name, t);
+  if (x.ndim !== 3) throw new RangeError(`${op}: expected input [T, B, I] but got shape ${formatShape(x.shape)}`);
+  const [T, B, I] = x.shape;
+  if (wIh.ndim !== 2 || wIh.shape[1] !== I || wIh.shape[0] % 4 !== 0) {
+    throw new RangeError(`${op}: weightIh of shape ${formatShape(wIh.shape)} does not match input size ${I} (expected [4*H, ${I}])`);
+  }
+  const H = wIh.shape[0] / 4;
+  if (wHh.ndim !== 2 || wHh.shape[0] !== 4 * H || wHh.shape[1] !== H) throw new RangeError(`${op}: weightHh of shape ${formatShape(wHh.shape)} should be [${4 * H}, ${H}]`);
+  for (const [name, t] of [['h0', h0], ['c0', c0]] as const) {
+    if (t.ndim !== 2 || t.shape[0] !== B || t.shape[1] !== H) throw new RangeError(`${op}: ${name} of shape ${formatShape(t.shape)} should be [${B}, ${H}]`);
+  }
+  for (const [name, t] of [['biasIh', bIh], ['biasHh', bHh]] as const) {
+    if (t != null && (checkTensor(op, name, t).ndim !== 1 || t.shape[0] !== 4 * H)) throw new RangeError(`${op}: ${name} of shape ${formatShape(t.shape)} should be [${4 * H}]`);
+  }
+  let lengthsTensor: Tensor | null = null;
+  if (options.lengths != null) {
+    const l = options.lengths;
+    if (l.length !== B || l.some((v) => !Number.isInteger(v) || v < 1 || v > T)) {
+      throw new RangeError(`${op}: lengths must hold ${B} integers in [1, ${T}] but received [${[...l].join(',')}]`);
+    }
+    lengthsTensor = tensor(Int32Array.from(l));
+  }
+  const reverse = options.reverse === true;
+  const xs = contiguousFloat(op, x), h0s = contiguousFloat(op, h0), c0s = contiguousFloat(op, c0);
+  const wIhs = contiguousFloat(op, wIh), wHhs = contiguousFloat(op, wHh);
+  // The recurrent weights transposed once per sequence, so no step packs them.
+  const wHhT = contiguous(transpose(wHh.detach(), 0, 1));
+  const bias = bIh != null && bHh != null ? add(bIh.detach(), bHh.detach()) : bIh != null ? bIh.detach() : bHh != null ? bHh.detach() : null;
+  const packed = Tensor._empty([T + 2, B, H]); // output rows, then hN, then cN
+  const hStates = Tensor._empty([T + 1, B, H]), cStates = Tensor._empty([T + 1, B, H]), gates = Tensor._empty([T, B, 4 * H]);
+  const h = (t: Tensor | null): [number, number] => (t ? [t._handle(op), t._offset] : [0, 0]);
+  const setShape = (): void => {
+    params[0] = T; params[1] = B; params[2] = I; params[3] = H; params[4] = reverse ? 1 : 0;
+  };
+  setShape();
+  native.lstm(0, ...h(packed), ...h(hStates), ...h(cStates), ...h(gates), ...h(xs), ...h(h0s), ...h(c0s), ...h(wIhs), ...h(wHhT), ...h(bias), ...h(lengthsTensor));
+  // hN, cN: the final states, copied into the packed tail.
+  native.storageWrite(packed._handle(op), T * B * H * 4, hStates.toFloat32Array().subarray(T * B * H));
+  native.storageWrite(packed._handle(op), (T + 1) * B * H * 4, cStates.toFloat32Array().subarray(T * B * H));
+  wHhT.dispose();
+  const inputs = [x, h0, c0, wIh, wHh, bIh, bHh];
+  if (!inputs.some((t) => t?.requiresGrad)) {
+    for (const t of [hStates, cStates, gates, bias, lengthsTensor]) t?.dispose();
+  }
+  const out = record(op, packed, inputs, (g) => {
+    const gs = contiguousFloat(op, g);
+    const dgates = Tensor._empty([T, B, 4 * H]);
+    const need = (t: Tensor | null): boolean => t != null && t.requiresGrad;
+    const dx = need(x) ? Tensor._empty([T, B, I]) : null;
+    const dh0 = need(h0) ? Tensor._empty([B, H]) : null;
+    const dc0 = need(c0) ? Tensor._empty([B, H]) : null;
+    const dwIh = need(wIh) ? Tensor._empty([4 * H, I]) : null;
+    const dwHh = need(wHh) ? Tensor._empty([4 * H, H]) : null;
+    const dBias = need(bIh) || need(bHh) ? Tensor._empty([4 * H]) : null;
+    const wIhc = contiguousFloat(op, wIh), wHhc = contiguousFloat(op, wHh), xc = contiguousFloat(op, x);
+    setShape();
+    const go = gs._handle(op), off = gs._offset;
+    native.lstm(1, ...h(dx), ...h(dh0), ...h(dc0), ...h(dwIh), ...h(dwHh), ...h(dBias), ...h(dgates),
+      go, off, go, off + T * B * H, go, off + (T + 1) * B * H,
+      ...h(xc), ...h(wIhc), ...h(wHhc), ...h(hStates), ...h(cStates), ...h(gates), ...h(lengthsTensor));
+    return [dx, dh0, dc0, dwIh, dwHh, need(bIh) ? dBias : null, need(bHh) ? dBias : null];
+  }, [hStates, cStates, gates]);
+  if (xs !== x) xs.dispose();
+  return {
+    output: region(out, 0, [T, B, H], 'lstm.output'),
+    hN: region(out, T * B * H, [B, H], 'lstm.hN'),
+    cN: region(out, (T + 1) * B * H, [B, H], 'lstm.cN'),
+  };
+}

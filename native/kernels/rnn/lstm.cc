@@ -1,0 +1,152 @@
+#include "lstm.h"
+
+#include <cstring>
+#include <vector>
+
+#include "../../core/cpu.h"
+#include "../gemm/gemm.h"
+
+namespace keel {
+namespace {
+
+const LstmCellKernels& cellKernels() {
+#if defined(__x86_64__) || defined(_M_X64)
+  switch (activeIsa()) {
+    case Isa::kAvx512: return lstmCellKernelsAvx512();
+    case Isa::kAvx2: return lstmCellKernelsAvx2();
+    default: break;
+  }
+#endif
+  return lstmCellKernelsScalar();
+}
+
+bool gemm(bool ta, bool tb, std::size_t m, std::size_t n, std::size_t k, const float* a, std::size_t lda, const float* b,
+          std::size_t ldb, float beta, float* c, std::size_t ldc) {
+  SgemmArgs g;
+  g.trans_a = ta;
+  g.trans_b = tb;
+  g.m = m;
+  g.n = n;
+  g.k = k;
+  g.a = a;
+  g.lda = lda;
+  g.b = b;
+  g.ldb = ldb;
+  g.beta = beta;
+  g.c = c;
+  g.ldc = ldc;
+  return sgemm(g, SIZE_MAX);
+}
+
+std::size_t timeOf(const LstmShape& s, std::size_t step) { return s.reverse ? s.t - 1 - step : step; }
+
+// active[r] for the step at time t (null when every row is active).
+const uint8_t* activeRows(const LstmShape& s, std::size_t time, std::vector<uint8_t>& buf) {
+  if (s.lengths == nullptr) return nullptr;
+  buf.resize(s.b);
+  for (std::size_t r = 0; r < s.b; r++) buf[r] = static_cast<std::size_t>(s.lengths[r]) > time;
+  return buf.data();
+}
+
+}  // namespace
+
+bool lstmForward(float* output, float* h_states, float* c_states, float* gates, const float* x, const float* h0,
+                 const float* c0, const float* w_ih, const float* w_hh_t, const float* bias, const LstmShape& s) {
+  const std::size_t g4 = 4 * s.h, bh = s.b * s.h;
+  std::memcpy(h_states, h0, bh * sizeof(float));
+  std::memcpy(c_states, c0, bh * sizeof(float));
+  if (s.t == 0) return true;
+  // The input projection of every time step at once, in time order: proj (t*b, 4h).
+  std::vector<float> proj(s.t * s.b * g4);
+  if (bias != nullptr) {
+    for (std::size_t r = 0; r < s.t * s.b; r++) std::memcpy(proj.data() + r * g4, bias, g4 * sizeof(float));
+  }
+  if (!gemm(false, true, s.t * s.b, g4, s.i, x, s.i, w_ih, s.i, bias != nullptr ? 1.0f : 0.0f, proj.data(), g4)) return false;
+  const LstmCellKernels& k = cellKernels();
+  std::vector<uint8_t> active_buf;
+  for (std::size_t step = 0; step < s.t; step++) {
+    const std::size_t time = timeOf(s, step);
+    float* g = gates + step * s.b * g4;
+    std::memcpy(g, proj.data() + time * s.b * g4, s.b * g4 * sizeof(float));
+    // gates += h W_hhᵀ (w_hh_t is (h, 4h): no transpose, no packing of B)
+    if (!gemm(false, false, s.b, g4, s.h, h_states + step * bh, s.h, w_hh_t, g4, 1.0f, g, g4)) return false;
+    const uint8_t* active = activeRows(s, time, active_buf);
+    float* hn = h_states + (step + 1) * bh;
+    k.forward(g, c_states + (step + 1) * bh, hn, c_states + step * bh, h_states + step * bh, active, s.b, s.h);
+    float* out = output + time * bh;
+    std::memcpy(out, hn, bh * sizeof(float));
+    if (active != nullptr) {
+      for (std::size_t r = 0; r < s.b; r++)
+        if (!active[r]) std::memset(out + r * s.h, 0, s.h * sizeof(float));
+    }
+  }
+  return true;
+}
+
+bool lstmBackward(float* dx, float* dh0, float* dc0, float* dw_ih, float* dw_hh, float* d_bias, float* dgates,
+                  const float* d_output, const float* dh_n, const float* dc_n, const float* x, const float* w_ih,
+                  const float* w_hh, const float* h_states, const float* c_states, const float* gates,
+                  const LstmShape& s) {
+  const std::size_t g4 = 4 * s.h, bh = s.b * s.h;
+  std::vector<float> dh(bh, 0.0f), dc(bh, 0.0f), dh_prev(bh);
+  if (dh_n) std::memcpy(dh.data(), dh_n, bh * sizeof(float));
+  if (dc_n) std::memcpy(dc.data(), dc_n, bh * sizeof(float));
+  const LstmCellKernels& k = cellKernels();
+  std::vector<uint8_t> active_buf;
+  for (std::size_t step = s.t; step-- > 0;) {
+    const std::size_t time = timeOf(s, step);
+    const uint8_t* active = activeRows(s, time, active_buf);
+    // The output at this time feeds the state gradient (inactive rows output a constant 0).
+    if (d_output) {
+      const float* dout = d_output + time * bh;
+      for (std::size_t r = 0; r < s.b; r++) {
+        if (active != nullptr && !active[r]) continue;
+        for (std::size_t j = 0; j < s.h; j++) dh[r * s.h + j] += dout[r * s.h + j];
+      }
+    }
+    float* dg = dgates + step * s.b * g4;
+    k.backward(dg, dc.data(), dh.data(), gates + step * s.b * g4, c_states + step * bh, c_states + (step + 1) * bh,
+               active, s.b, s.h);
+    // dh_prev = dgates W_hh (W_hh is (4h, h): no transpose). Inactive rows carry dh through.
+    if (!gemm(false, false, s.b, s.h, g4, dg, g4, w_hh, s.h, 0.0f, dh_prev.data(), s.h)) return false;
+    if (active != nullptr) {
+      for (std::size_t r = 0; r < s.b; r++)
+        if (!active[r]) std::memcpy(dh_prev.data() + r * s.h, dh.data() + r * s.h, s.h * sizeof(float));
+    }
+    dh.swap(dh_prev);
+  }
+  if (dh0) std::memcpy(dh0, dh.data(), bh * sizeof(float));
+  if (dc0) std::memcpy(dc0, dc.data(), bh * sizeof(float));
+  if (s.t == 0) {
+    if (dw_ih) std::memset(dw_ih, 0, g4 * s.i * sizeof(float));
+    if (dw_hh) std::memset(dw_hh, 0, g4 * s.h * sizeof(float));
+    if (d_bias) std::memset(d_bias, 0, g4 * sizeof(float));
+    return true;
+  }
+  // dgates is in step order; x is in time order. Reorder dgates to time order for the GEMMs
+  // with x (a reversed layer's steps run backwards in time).
+  std::vector<float> dgates_time;
+  const float* dg_time = dgates;
+  if (s.reverse) {
+    dgates_time.resize(s.t * s.b * g4);
+    for (std::size_t step = 0; step < s.t; step++) {
+      std::memcpy(dgates_time.data() + timeOf(s, step) * s.b * g4, dgates + step * s.b * g4, s.b * g4 * sizeof(float));
+    }
+    dg_time = dgates_time.data();
+  }
+  const std::size_t rows = s.t * s.b;
+  // dx = dgates W_ih; dW_ih = dgatesᵀ x; dW_hh = dgatesᵀ h_prev (step order, h_states rows 0..t-1)
+  if (dx && !gemm(false, false, rows, s.i, g4, dg_time, g4, w_ih, s.i, 0.0f, dx, s.i)) return false;
+  if (dw_ih && !gemm(true, false, g4, s.i, rows, dg_time, g4, x, s.i, 0.0f, dw_ih, s.i)) return false;
+  if (dw_hh && !gemm(true, false, g4, s.h, rows, dgates, g4, h_states, s.h, 0.0f, dw_hh, s.h)) return false;
+  if (d_bias) {
+    for (std::size_t j = 0; j < g4; j++) d_bias[j] = 0.0f;
+    for (std::size_t r = 0; r < rows; r++) {
+      const float* row = dgates + r * g4;
+      for (std::size_t j = 0; j < g4; j++) d_bias[j] += row[j];
+    }
+  }
+  return true;
+}
+
+}  // namespace keel
