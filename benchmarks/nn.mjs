@@ -1,6 +1,6 @@
 // Layer kernels beside PyTorch in one run, interleaved: conv2d forward and forward+backward for
 // N=32, 64->64, 32x32, 3x3, pad 1 and LeNet's first layer (N=64, 1->6, 28x28, 5x5), pooling and
-// batch norm. PyTorch runs at 1 and 2 threads with OMP_WAIT_POLICY=PASSIVE; its better time is
+// batch norm, and an LSTM layer (seq 35, batch 32, 256 -> 256, 1 and 2 layers). PyTorch runs at 1 and 2 threads with OMP_WAIT_POLICY=PASSIVE; its better time is
 // the comparison.  npm run bench:nn [-- --quick] [-- --filter conv64]
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -8,6 +8,7 @@ import { benchDir, machineDescription, median, sampleSeconds, startPythonPeer } 
 
 const keel = await import('../dist/index.js');
 const F = await import('../dist/nn/functional.js');
+const { lstmLayer } = await import('../dist/nn/rnn-functional.js');
 const args = process.argv.slice(2);
 const opt = (name, fallback) => {
   const i = args.indexOf(name);
@@ -40,6 +41,36 @@ const p = keel.randn([32, 64, 32, 32]);
 const pg = p.clone().requiresGrad_();
 const bnW = keel.ones([64], { requiresGrad: true }), bnB = keel.zeros([64], { requiresGrad: true });
 const rm = keel.zeros([64]), rv = keel.ones([64]);
+// LSTM seq 35, batch 32, 256 -> 256, as PyTorch's nn.LSTM (biases, zero initial state).
+function lstmWorkloads(layers) {
+  const H = 256, bound = 1 / Math.sqrt(H);
+  const weights = Array.from({ length: layers }, () => ({
+    wIh: keel.uniform([4 * H, 256], -bound, bound, { requiresGrad: true }), wHh: keel.uniform([4 * H, H], -bound, bound, { requiresGrad: true }),
+    bIh: keel.uniform([4 * H], -bound, bound, { requiresGrad: true }), bHh: keel.uniform([4 * H], -bound, bound, { requiresGrad: true }),
+  }));
+  const x = keel.randn([35, 32, 256]), xg = x.clone().requiresGrad_();
+  const zeros = keel.zeros([32, H]);
+  const run = (input) => {
+    let h = input;
+    for (const w of weights) h = lstmLayer(h, zeros, zeros, w.wIh, w.wHh, w.bIh, w.bHh).output;
+    return h;
+  };
+  const tag = layers === 1 ? 'lstm' : 'lstm-2layer';
+  return [
+    { name: `${tag}-forward`, run: () => keel.tidy(() => { keel.noGrad(() => run(x)); }) },
+    {
+      name: `${tag}-forward-backward`,
+      run: () => keel.tidy(() => {
+        const out = run(xg);
+        out.backward(keel.onesLike(out));
+        for (const w of weights) for (const t of Object.values(w)) { t.grad.dispose(); t.grad = null; }
+        xg.grad.dispose();
+        xg.grad = null;
+      }),
+    },
+  ];
+}
+
 const workloads = [
   ...convWorkload('conv64', [32, 64, 32, 32], [64, 64, 3, 3], 1, conv64Flops),
   ...convWorkload('lenet-conv1', [64, 1, 28, 28], [6, 1, 5, 5], 0, lenetFlops),
@@ -53,6 +84,8 @@ const workloads = [
       for (const t of [pg, bnW, bnB]) { t.grad.dispose(); t.grad = null; }
     }),
   },
+  ...lstmWorkloads(1),
+  ...lstmWorkloads(2),
 ].filter((w) => !filter || w.name.includes(filter));
 
 const machine = machineDescription(keel);

@@ -10,7 +10,25 @@ import torch
 import torch.nn.functional as F
 
 
+def make_lstm(name):
+    layers = 2 if "-2layer" in name else 1
+    m = torch.nn.LSTM(256, 256, num_layers=layers)
+    x = torch.randn(35, 32, 256)
+    if name.endswith("forward"):
+        return lambda: m(x), False
+    xg = x.clone().requires_grad_()
+
+    def fb():
+        out, _ = m(xg)
+        out.backward(torch.ones_like(out))
+        m.zero_grad(set_to_none=True)
+        xg.grad = None
+    return fb, True
+
+
 def make(name):
+    if name.startswith("lstm"):
+        return make_lstm(name)
     g = torch.Generator().manual_seed(1)
     if name.startswith("conv64"):
         x = torch.randn(32, 64, 32, 32, generator=g)

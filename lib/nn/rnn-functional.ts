@@ -7,7 +7,6 @@ import { formatShape } from '../shape.js';
 import { params, Tensor } from '../tensor.js';
 import { add } from '../ops/binary.js';
 import { tensor } from '../ops/creation.js';
-import { contiguous, transpose } from '../ops/shape.js';
 import { contiguousFloat } from '../ops/unary.js';
 import { checkTensor } from '../ops/util.js';
 
@@ -70,8 +69,6 @@ export function lstmLayer(
   const reverse = options.reverse === true;
   const xs = contiguousFloat(op, x), h0s = contiguousFloat(op, h0), c0s = contiguousFloat(op, c0);
   const wIhs = contiguousFloat(op, wIh), wHhs = contiguousFloat(op, wHh);
-  // The recurrent weights transposed once per sequence, so no step packs them.
-  const wHhT = contiguous(transpose(wHh.detach(), 0, 1));
   const bias = bIh != null && bHh != null ? add(bIh.detach(), bHh.detach()) : bIh != null ? bIh.detach() : bHh != null ? bHh.detach() : null;
   const packed = Tensor._empty([T + 2, B, H]); // output rows, then hN, then cN
   const hStates = Tensor._empty([T + 1, B, H]), cStates = Tensor._empty([T + 1, B, H]), gates = Tensor._empty([T, B, 4 * H]);
@@ -80,11 +77,12 @@ export function lstmLayer(
     params[0] = T; params[1] = B; params[2] = I; params[3] = H; params[4] = reverse ? 1 : 0;
   };
   setShape();
-  native.lstm(0, ...h(packed), ...h(hStates), ...h(cStates), ...h(gates), ...h(xs), ...h(h0s), ...h(c0s), ...h(wIhs), ...h(wHhT), ...h(bias), ...h(lengthsTensor));
-  // hN, cN: the final states, copied into the packed tail.
-  native.storageWrite(packed._handle(op), T * B * H * 4, hStates.toFloat32Array().subarray(T * B * H));
-  native.storageWrite(packed._handle(op), (T + 1) * B * H * 4, cStates.toFloat32Array().subarray(T * B * H));
-  wHhT.dispose();
+  native.lstm(0, ...h(packed), ...h(hStates), ...h(cStates), ...h(gates), ...h(xs), ...h(h0s), ...h(c0s), ...h(wIhs), ...h(wHhs), ...h(bias), ...h(lengthsTensor));
+  // hN, cN: the final states (row T of the state buffers), copied into the packed tail.
+  for (const [src, row] of [[hStates, T], [cStates, T + 1]] as const) {
+    params[0] = 1; params[1] = B * H; params[2] = 1; params[3] = 1; // rank 1, unit strides
+    native.copy(packed._handle(op), packed._offset + row * B * H, src._handle(op), src._offset + T * B * H);
+  }
   const inputs = [x, h0, c0, wIh, wHh, bIh, bHh];
   if (!inputs.some((t) => t?.requiresGrad)) {
     for (const t of [hStates, cStates, gates, bias, lengthsTensor]) t?.dispose();

@@ -199,3 +199,50 @@ TEST_CASE("max pooling propagates NaN and points at the last NaN of the window, 
   CHECK(idx[0] == 4);  // the NaNs are at 1 and 4; PyTorch's loop ends on the last
   CHECK(out[1] == 9.0f && idx[1] == 6);
 }
+
+#include "kernels/rnn/lstm.h"
+
+namespace {
+double sig(double v) { return 1 / (1 + std::exp(-v)); }
+}  // namespace
+
+TEST_CASE("LSTM forward matches the equations step by step (reverse, lengths); backward runs clean") {
+  std::mt19937 rng(21);
+  const std::size_t T = 4, B = 3, I = 5, H = 3;
+  const int32_t lengths[B] = {4, 1, 3};
+  for (bool reverse : {false, true}) {
+    LstmShape s{T, B, I, H, reverse, lengths};
+    auto x = randomVector(T * B * I, rng), h0 = randomVector(B * H, rng), c0 = randomVector(B * H, rng);
+    auto wih = randomVector(4 * H * I, rng), whh = randomVector(4 * H * H, rng), bias = randomVector(4 * H, rng);
+    std::vector<float> out(T * B * H), hs((T + 1) * B * H), cs((T + 1) * B * H), gates(T * B * 4 * H);
+    CHECK(lstmForward(out.data(), hs.data(), cs.data(), gates.data(), x.data(), h0.data(), c0.data(), wih.data(), whh.data(),
+                      bias.data(), s));
+    for (std::size_t b = 0; b < B; b++) {
+      std::vector<double> h(h0.begin() + b * H, h0.begin() + (b + 1) * H), c(c0.begin() + b * H, c0.begin() + (b + 1) * H);
+      for (std::size_t step = 0; step < T; step++) {
+        const std::size_t t = reverse ? T - 1 - step : step;
+        if (static_cast<int32_t>(t) >= lengths[b]) {
+          for (std::size_t j = 0; j < H; j++) CHECK(out[(t * B + b) * H + j] == 0.0f);
+          continue;
+        }
+        std::vector<double> g(4 * H);
+        for (std::size_t r = 0; r < 4 * H; r++) {
+          double acc = bias[r];
+          for (std::size_t k = 0; k < I; k++) acc += static_cast<double>(wih[r * I + k]) * x[(t * B + b) * I + k];
+          for (std::size_t k = 0; k < H; k++) acc += static_cast<double>(whh[r * H + k]) * h[k];
+          g[r] = acc;
+        }
+        for (std::size_t j = 0; j < H; j++) {
+          c[j] = sig(g[H + j]) * c[j] + sig(g[j]) * std::tanh(g[2 * H + j]);
+          h[j] = sig(g[3 * H + j]) * std::tanh(c[j]);
+          CHECK(std::fabs(out[(t * B + b) * H + j] - h[j]) < 1e-5);
+        }
+      }
+      for (std::size_t j = 0; j < H; j++) CHECK(std::fabs(hs[(T * B + b) * H + j] - h[j]) < 1e-5);
+    }
+    std::vector<float> dx(T * B * I), dh0(B * H), dc0(B * H), dwih(wih.size()), dwhh(whh.size()), db(4 * H), dg(gates.size());
+    auto dout = randomVector(out.size(), rng);
+    CHECK(lstmBackward(dx.data(), dh0.data(), dc0.data(), dwih.data(), dwhh.data(), db.data(), dg.data(), dout.data(), nullptr,
+                       nullptr, x.data(), wih.data(), whh.data(), hs.data(), cs.data(), gates.data(), s));
+  }
+}

@@ -1,8 +1,10 @@
 #include "lstm.h"
 
+#include <algorithm>
 #include <cstring>
 #include <vector>
 
+#include "../../core/aligned_alloc.h"
 #include "../../core/cpu.h"
 #include "../gemm/gemm.h"
 
@@ -51,23 +53,35 @@ const uint8_t* activeRows(const LstmShape& s, std::size_t time, std::vector<uint
 }  // namespace
 
 bool lstmForward(float* output, float* h_states, float* c_states, float* gates, const float* x, const float* h0,
-                 const float* c0, const float* w_ih, const float* w_hh_t, const float* bias, const LstmShape& s) {
+                 const float* c0, const float* w_ih, const float* w_hh, const float* bias, const LstmShape& s) {
   const std::size_t g4 = 4 * s.h, bh = s.b * s.h;
+  // W_hh transposed once per sequence to (h, 4h), so the per-step GEMM reads it in place
+  // instead of packing a transposed operand on every step. Blocked for cache-friendly reads.
+  thread_local ScratchBuffer w_hh_t_buffer;
+  float* w_hh_t = w_hh_t_buffer.reserve(g4 * s.h);
+  if (w_hh_t == nullptr) return false;
+  for (std::size_t r0 = 0; r0 < g4; r0 += 32)
+    for (std::size_t c0b = 0; c0b < s.h; c0b += 32)
+      for (std::size_t r = r0; r < std::min(g4, r0 + 32); r++)
+        for (std::size_t c = c0b; c < std::min(s.h, c0b + 32); c++) w_hh_t[c * g4 + r] = w_hh[r * s.h + c];
   std::memcpy(h_states, h0, bh * sizeof(float));
   std::memcpy(c_states, c0, bh * sizeof(float));
   if (s.t == 0) return true;
-  // The input projection of every time step at once, in time order: proj (t*b, 4h).
-  std::vector<float> proj(s.t * s.b * g4);
+  // The input projection of every time step at once, in time order: proj (t*b, 4h). Kept in a
+  // per-thread buffer: a fresh multi-megabyte allocation per call would page-fault every time.
+  thread_local ScratchBuffer proj_buffer;
+  float* proj = proj_buffer.reserve(s.t * s.b * g4);
+  if (proj == nullptr) return false;
   if (bias != nullptr) {
-    for (std::size_t r = 0; r < s.t * s.b; r++) std::memcpy(proj.data() + r * g4, bias, g4 * sizeof(float));
+    for (std::size_t r = 0; r < s.t * s.b; r++) std::memcpy(proj + r * g4, bias, g4 * sizeof(float));
   }
-  if (!gemm(false, true, s.t * s.b, g4, s.i, x, s.i, w_ih, s.i, bias != nullptr ? 1.0f : 0.0f, proj.data(), g4)) return false;
+  if (!gemm(false, true, s.t * s.b, g4, s.i, x, s.i, w_ih, s.i, bias != nullptr ? 1.0f : 0.0f, proj, g4)) return false;
   const LstmCellKernels& k = cellKernels();
   std::vector<uint8_t> active_buf;
   for (std::size_t step = 0; step < s.t; step++) {
     const std::size_t time = timeOf(s, step);
     float* g = gates + step * s.b * g4;
-    std::memcpy(g, proj.data() + time * s.b * g4, s.b * g4 * sizeof(float));
+    std::memcpy(g, proj + time * s.b * g4, s.b * g4 * sizeof(float));
     // gates += h W_hhᵀ (w_hh_t is (h, 4h): no transpose, no packing of B)
     if (!gemm(false, false, s.b, g4, s.h, h_states + step * bh, s.h, w_hh_t, g4, 1.0f, g, g4)) return false;
     const uint8_t* active = activeRows(s, time, active_buf);

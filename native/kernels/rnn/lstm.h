@@ -21,10 +21,10 @@ struct LstmShape {
 };
 
 // output (t, b, h) by time; h_states / c_states (t + 1, b, h) by step, row 0 = h0 / c0;
-// gates (t, b, 4h) by step, activated. w_hh_t is W_hh transposed: (h, 4h). bias (4h) is
-// b_ih + b_hh, or null.
+// gates (t, b, 4h) by step, activated. w_ih (4h, i), w_hh (4h, h) as PyTorch stores them;
+// bias (4h) is b_ih + b_hh, or null.
 bool lstmForward(float* output, float* h_states, float* c_states, float* gates, const float* x, const float* h0,
-                 const float* c0, const float* w_ih, const float* w_hh_t, const float* bias, const LstmShape& s);
+                 const float* c0, const float* w_ih, const float* w_hh, const float* bias, const LstmShape& s);
 
 // Gradients (any may be null when not needed; d_bias is the gradient of each bias vector).
 // dgates is scratch of (t, b, 4h). d_output (t, b, h) by time; dh_n, dc_n (b, h) may be null.

@@ -15,19 +15,24 @@ void lstmCellForward(float* gates, float* c_out, float* h_out, const float* c_pr
       std::memset(g, 0, 4 * h * sizeof(float));
       continue;
     }
-    float* gi = g;
-    float* gf = g + h;
-    float* gg = g + 2 * h;
-    float* go = g + 3 * h;
+    // The four gate blocks of a row never overlap each other or the state rows.
+    float* __restrict gi = g;
+    float* __restrict gf = g + h;
+    float* __restrict gg = g + 2 * h;
+    float* __restrict go = g + 3 * h;
+    float* __restrict cw = co;
+    float* __restrict hw = ho;
+    const float* __restrict cr = cp;
+#pragma GCC ivdep
     for (std::size_t j = 0; j < h; j++) {
       const float i = vsigmoid(gi[j]), f = vsigmoid(gf[j]), c = vtanh(gg[j]), o = vsigmoid(go[j]);
-      const float cn = f * cp[j] + i * c;
+      const float cn = f * cr[j] + i * c;
       gi[j] = i;
       gf[j] = f;
       gg[j] = c;
       go[j] = o;
-      co[j] = cn;
-      ho[j] = o * vtanh(cn);
+      cw[j] = cn;
+      hw[j] = o * vtanh(cn);
     }
   }
 }
@@ -41,19 +46,28 @@ void lstmCellBackward(float* dgates, float* dc, const float* dh, const float* ga
       std::memset(dg, 0, 4 * h * sizeof(float));
       continue;  // dc passes through unchanged
     }
-    const float* g = gates + r * 4 * h;
-    const float* cp = c_prev + r * h;
-    const float* cr = c + r * h;
-    const float* dhr = dh + r * h;
+    const float* __restrict gi = gates + r * 4 * h;
+    const float* __restrict gf = gi + h;
+    const float* __restrict gc = gi + 2 * h;
+    const float* __restrict go = gi + 3 * h;
+    const float* __restrict cp = c_prev + r * h;
+    const float* __restrict cr = c + r * h;
+    const float* __restrict dhr = dh + r * h;
+    float* __restrict dgi = dg;
+    float* __restrict dgf = dg + h;
+    float* __restrict dgc = dg + 2 * h;
+    float* __restrict dgo = dg + 3 * h;
+    float* __restrict dcw = dcr;
+#pragma GCC ivdep
     for (std::size_t j = 0; j < h; j++) {
-      const float i = g[j], f = g[h + j], gg = g[2 * h + j], o = g[3 * h + j];
+      const float i = gi[j], f = gf[j], gg = gc[j], o = go[j];
       const float tc = vtanh(cr[j]);
-      const float dct = dcr[j] + dhr[j] * o * (1.0f - tc * tc);
-      dg[j] = dct * gg * i * (1.0f - i);
-      dg[h + j] = dct * cp[j] * f * (1.0f - f);
-      dg[2 * h + j] = dct * i * (1.0f - gg * gg);
-      dg[3 * h + j] = dhr[j] * tc * o * (1.0f - o);
-      dcr[j] = dct * f;
+      const float dct = dcw[j] + dhr[j] * o * (1.0f - tc * tc);
+      dgi[j] = dct * gg * i * (1.0f - i);
+      dgf[j] = dct * cp[j] * f * (1.0f - f);
+      dgc[j] = dct * i * (1.0f - gg * gg);
+      dgo[j] = dhr[j] * tc * o * (1.0f - o);
+      dcw[j] = dct * f;
     }
   }
 }
