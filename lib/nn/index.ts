@@ -29,3 +29,5 @@ export type {
   BCELossOptions, BCEWithLogitsLossOptions, CrossEntropyLossOptions, HuberLossOptions, KLDivLossOptions, KLDivReduction,
   NLLLossOptions, Reduction, ReductionOptions, SmoothL1LossOptions,
 } from './losses.js';
+export { GRU, GRUCell, LSTM, LSTMCell } from './modules/rnn.js';
+export type { LSTMOptions, RNNForwardOptions, RnnLayerOptions, RNNOptions } from './modules/rnn.js';
