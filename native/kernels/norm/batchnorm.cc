@@ -8,6 +8,55 @@
 namespace keel {
 namespace {
 
+// Sums in 8 fixed lanes: the compiler maps them onto SIMD registers (a plain float sum loop may
+// not be reordered, so it would stay scalar), and the order never depends on threads.
+constexpr std::size_t kLanes = 8;
+
+inline float laneTotal(const float* acc) {
+  return ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]));
+}
+
+float sumOf(const float* p, std::size_t n) {
+  float acc[kLanes] = {};
+  std::size_t i = 0;
+  for (; i + kLanes <= n; i += kLanes)
+    for (std::size_t l = 0; l < kLanes; l++) acc[l] += p[i + l];
+  for (std::size_t l = 0; i < n; i++, l++) acc[l] += p[i];
+  return laneTotal(acc);
+}
+
+float sumSquaredDiff(const float* p, std::size_t n, float mean) {
+  float acc[kLanes] = {};
+  std::size_t i = 0;
+  for (; i + kLanes <= n; i += kLanes)
+    for (std::size_t l = 0; l < kLanes; l++) {
+      const float d = p[i + l] - mean;
+      acc[l] += d * d;
+    }
+  for (std::size_t l = 0; i < n; i++, l++) {
+    const float d = p[i] - mean;
+    acc[l] += d * d;
+  }
+  return laneTotal(acc);
+}
+
+// sum(g) and sum(g * (x - mean)) in one pass.
+void gradSums(const float* g, const float* p, std::size_t n, float mean, float* sum_g, float* sum_gx) {
+  float a[kLanes] = {}, b[kLanes] = {};
+  std::size_t i = 0;
+  for (; i + kLanes <= n; i += kLanes)
+    for (std::size_t l = 0; l < kLanes; l++) {
+      a[l] += g[i + l];
+      b[l] += g[i + l] * (p[i + l] - mean);
+    }
+  for (std::size_t l = 0; i < n; i++, l++) {
+    a[l] += g[i];
+    b[l] += g[i] * (p[i] - mean);
+  }
+  *sum_g = laneTotal(a);
+  *sum_gx = laneTotal(b);
+}
+
 template <typename Fn>
 void forChannels(const BatchNormShape& s, const Fn& fn) {
   parallelFor(s.c, s.n * s.c * s.l >= (1 << 15) ? SIZE_MAX : 1, fn);
@@ -23,24 +72,10 @@ void batchNormForward(float* out, float* save_mean, float* save_invstd, const fl
     float mean, invstd;
     if (training) {
       double sum = 0;
-      for (std::size_t n = 0; n < s.n; n++) {
-        const float* p = x + (n * s.c + c) * s.l;
-        float part = 0.0f;
-        for (std::size_t i = 0; i < s.l; i++) part += p[i];
-        sum += part;
-      }
+      for (std::size_t n = 0; n < s.n; n++) sum += sumOf(x + (n * s.c + c) * s.l, s.l);
       const double m = count > 0 ? sum / static_cast<double>(count) : 0.0;
       double sq = 0;
-      for (std::size_t n = 0; n < s.n; n++) {
-        const float* p = x + (n * s.c + c) * s.l;
-        const float mf = static_cast<float>(m);
-        float part = 0.0f;
-        for (std::size_t i = 0; i < s.l; i++) {
-          const float d = p[i] - mf;
-          part += d * d;
-        }
-        sq += part;
-      }
+      for (std::size_t n = 0; n < s.n; n++) sq += sumSquaredDiff(x + (n * s.c + c) * s.l, s.l, static_cast<float>(m));
       const double var = count > 0 ? sq / static_cast<double>(count) : 0.0;
       mean = static_cast<float>(m);
       invstd = static_cast<float>(1.0 / std::sqrt(var + eps));
@@ -73,13 +108,8 @@ void batchNormBackward(float* grad_x, float* grad_weight, float* grad_bias, cons
     const float mean = save_mean[c], invstd = save_invstd[c];
     double sum_dy = 0, sum_dy_xhat = 0;
     for (std::size_t n = 0; n < s.n; n++) {
-      const float* g = grad_out + (n * s.c + c) * s.l;
-      const float* p = x + (n * s.c + c) * s.l;
-      float a = 0.0f, b = 0.0f;
-      for (std::size_t i = 0; i < s.l; i++) {
-        a += g[i];
-        b += g[i] * (p[i] - mean);
-      }
+      float a, b;
+      gradSums(grad_out + (n * s.c + c) * s.l, x + (n * s.c + c) * s.l, s.l, mean, &a, &b);
       sum_dy += a;
       sum_dy_xhat += b;
     }

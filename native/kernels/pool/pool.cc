@@ -127,21 +127,30 @@ void maxPool2dBackward(float* grad_x, const float* grad_out, const int32_t* indi
 
 void avgPool2dForward(float* out, const float* x, const Pool2dShape& s, bool count_include_pad,
                       std::size_t divisor_override) {
+  // Windows and divisors depend on the output row and column only: compute them once.
+  std::vector<Window> wh(s.ho), ww(s.wo);
+  for (std::size_t oh = 0; oh < s.ho; oh++) wh[oh] = avgWindow(oh, s.kh, s.sh, s.ph, s.h);
+  for (std::size_t ow = 0; ow < s.wo; ow++) ww[ow] = avgWindow(ow, s.kw, s.sw, s.pw, s.w);
+  std::vector<float> scale(s.ho * s.wo);
+  for (std::size_t oh = 0; oh < s.ho; oh++)
+    for (std::size_t ow = 0; ow < s.wo; ow++) {
+      std::ptrdiff_t divisor;
+      if (divisor_override > 0) divisor = static_cast<std::ptrdiff_t>(divisor_override);
+      else if (count_include_pad) divisor = (wh[oh].padded_end - wh[oh].padded_start) * (ww[ow].padded_end - ww[ow].padded_start);
+      else divisor = (wh[oh].end - wh[oh].start) * (ww[ow].end - ww[ow].start);
+      scale[oh * s.wo + ow] = divisor > 0 ? 1.0f / static_cast<float>(divisor) : 0.0f;
+    }
   forPlanes(s.planes, s.ho * s.wo * s.kh * s.kw, [&](std::size_t p) {
     const float* xp = x + p * s.h * s.w;
     float* op = out + p * s.ho * s.wo;
     for (std::size_t oh = 0; oh < s.ho; oh++) {
-      const Window wh = avgWindow(oh, s.kh, s.sh, s.ph, s.h);
       for (std::size_t ow = 0; ow < s.wo; ow++) {
-        const Window ww = avgWindow(ow, s.kw, s.sw, s.pw, s.w);
         float sum = 0.0f;
-        for (std::ptrdiff_t ih = wh.start; ih < wh.end; ih++)
-          for (std::ptrdiff_t iw = ww.start; iw < ww.end; iw++) sum += xp[ih * static_cast<std::ptrdiff_t>(s.w) + iw];
-        std::ptrdiff_t divisor;
-        if (divisor_override > 0) divisor = static_cast<std::ptrdiff_t>(divisor_override);
-        else if (count_include_pad) divisor = (wh.padded_end - wh.padded_start) * (ww.padded_end - ww.padded_start);
-        else divisor = (wh.end - wh.start) * (ww.end - ww.start);
-        op[oh * s.wo + ow] = divisor > 0 ? sum / static_cast<float>(divisor) : 0.0f;
+        for (std::ptrdiff_t ih = wh[oh].start; ih < wh[oh].end; ih++) {
+          const float* row = xp + ih * static_cast<std::ptrdiff_t>(s.w);
+          for (std::ptrdiff_t iw = ww[ow].start; iw < ww[ow].end; iw++) sum += row[iw];
+        }
+        op[oh * s.wo + ow] = sum * scale[oh * s.wo + ow];
       }
     }
   });
