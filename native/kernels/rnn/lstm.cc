@@ -1,11 +1,13 @@
 #include "lstm.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <cstring>
 #include <vector>
 
 #include "../../core/aligned_alloc.h"
 #include "../../core/cpu.h"
+#include "../../core/thread_pool.h"
 #include "../gemm/gemm.h"
 
 namespace keel {
@@ -40,6 +42,17 @@ bool gemm(bool ta, bool tb, std::size_t m, std::size_t n, std::size_t k, const f
   return sgemm(g, SIZE_MAX);
 }
 
+// The cell passes over batch rows, split into fixed blocks across threads when big enough.
+// Rows are independent, so the split never changes a result.
+template <typename Fn>
+void forRowBlocks(const LstmShape& s, const Fn& fn) {
+  constexpr std::size_t kRowsPerBlock = 8;
+  const std::size_t blocks = (s.b + kRowsPerBlock - 1) / kRowsPerBlock;
+  const bool parallel = blocks > 1 && s.b * s.h >= 4096;
+  parallelFor(blocks, parallel ? SIZE_MAX : 1,
+              [&](std::size_t i) { fn(i * kRowsPerBlock, std::min(s.b, (i + 1) * kRowsPerBlock)); });
+}
+
 std::size_t timeOf(const LstmShape& s, std::size_t step) { return s.reverse ? s.t - 1 - step : step; }
 
 // active[r] for the step at time t (null when every row is active).
@@ -72,21 +85,28 @@ bool lstmForward(float* output, float* h_states, float* c_states, float* gates, 
   thread_local ScratchBuffer proj_buffer;
   float* proj = proj_buffer.reserve(s.t * s.b * g4);
   if (proj == nullptr) return false;
-  if (bias != nullptr) {
-    for (std::size_t r = 0; r < s.t * s.b; r++) std::memcpy(proj + r * g4, bias, g4 * sizeof(float));
-  }
-  if (!gemm(false, true, s.t * s.b, g4, s.i, x, s.i, w_ih, s.i, bias != nullptr ? 1.0f : 0.0f, proj, g4)) return false;
+  if (!gemm(false, true, s.t * s.b, g4, s.i, x, s.i, w_ih, s.i, 0.0f, proj, g4)) return false;
   const LstmCellKernels& k = cellKernels();
   std::vector<uint8_t> active_buf;
   for (std::size_t step = 0; step < s.t; step++) {
     const std::size_t time = timeOf(s, step);
     float* g = gates + step * s.b * g4;
-    std::memcpy(g, proj + time * s.b * g4, s.b * g4 * sizeof(float));
+    // This step's projection plus the bias, in the pass that copies it into place.
+    const float* pr = proj + time * s.b * g4;
+    if (bias != nullptr) {
+      for (std::size_t r = 0; r < s.b; r++)
+        for (std::size_t j = 0; j < g4; j++) g[r * g4 + j] = pr[r * g4 + j] + bias[j];
+    } else {
+      std::memcpy(g, pr, s.b * g4 * sizeof(float));
+    }
     // gates += h W_hhᵀ (w_hh_t is (h, 4h): no transpose, no packing of B)
     if (!gemm(false, false, s.b, g4, s.h, h_states + step * bh, s.h, w_hh_t, g4, 1.0f, g, g4)) return false;
     const uint8_t* active = activeRows(s, time, active_buf);
     float* hn = h_states + (step + 1) * bh;
-    k.forward(g, c_states + (step + 1) * bh, hn, c_states + step * bh, h_states + step * bh, active, s.b, s.h);
+    forRowBlocks(s, [&](std::size_t r0, std::size_t r1) {
+      k.forward(g + r0 * g4, c_states + (step + 1) * bh + r0 * s.h, hn + r0 * s.h, c_states + step * bh + r0 * s.h,
+                h_states + step * bh + r0 * s.h, active ? active + r0 : nullptr, r1 - r0, s.h);
+    });
     float* out = output + time * bh;
     std::memcpy(out, hn, bh * sizeof(float));
     if (active != nullptr) {
@@ -119,8 +139,11 @@ bool lstmBackward(float* dx, float* dh0, float* dc0, float* dw_ih, float* dw_hh,
       }
     }
     float* dg = dgates + step * s.b * g4;
-    k.backward(dg, dc.data(), dh.data(), gates + step * s.b * g4, c_states + step * bh, c_states + (step + 1) * bh,
-               active, s.b, s.h);
+    forRowBlocks(s, [&](std::size_t r0, std::size_t r1) {
+      k.backward(dg + r0 * g4, dc.data() + r0 * s.h, dh.data() + r0 * s.h, gates + step * s.b * g4 + r0 * g4,
+                 c_states + step * bh + r0 * s.h, c_states + (step + 1) * bh + r0 * s.h, active ? active + r0 : nullptr,
+                 r1 - r0, s.h);
+    });
     // dh_prev = dgates W_hh (W_hh is (4h, h): no transpose). Inactive rows carry dh through.
     if (!gemm(false, false, s.b, s.h, g4, dg, g4, w_hh, s.h, 0.0f, dh_prev.data(), s.h)) return false;
     if (active != nullptr) {
