@@ -9,6 +9,24 @@ import { fileURLToPath } from 'node:url';
 export const benchDir = path.dirname(fileURLToPath(import.meta.url));
 export const repoRoot = path.resolve(benchDir, '..');
 
+/**
+ * The options every benchmark script takes: --quick (a sub-minute subset), --filter NAME
+ * (workloads whose name contains NAME), --seconds S (sampling time per measurement).
+ */
+export function parseBenchArgs(argv, { seconds = 0.3, quickSeconds = 0.1 } = {}) {
+  const opt = (name, fallback) => {
+    const i = argv.indexOf(name);
+    return i >= 0 && i + 1 < argv.length ? argv[i + 1] : fallback;
+  };
+  const quick = argv.includes('--quick');
+  return {
+    quick,
+    filter: opt('--filter', null),
+    seconds: Number(opt('--seconds', String(quick ? quickSeconds : seconds))),
+    rounds: quick ? 1 : 3,
+  };
+}
+
 export function median(xs) {
   const s = [...xs].sort((a, b) => a - b);
   const mid = s.length >> 1;

@@ -6,19 +6,11 @@
 // them the column says "missing".
 import { writeFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { benchDir, machineDescription, measureFmaPeak, median, sampleSeconds, startPythonPeer } from './common.mjs';
+import { benchDir, machineDescription, measureFmaPeak, median, parseBenchArgs, sampleSeconds, startPythonPeer } from './common.mjs';
 
 const keel = await import('../dist/index.js');
 
-const args = process.argv.slice(2);
-const opt = (name, fallback) => {
-  const i = args.indexOf(name);
-  return i >= 0 && i + 1 < args.length ? args[i + 1] : fallback;
-};
-const quick = args.includes('--quick');
-const filter = opt('--filter', null);
-const seconds = Number(opt('--seconds', quick ? '0.1' : '0.3'));
-const rounds = quick ? 1 : 3;
+const { quick, filter, seconds, rounds } = parseBenchArgs(process.argv.slice(2));
 
 // M x K x N, as a layer sees them: batch x inputs x outputs, or im2col rows x C·kh·kw x filters.
 const shapes = [

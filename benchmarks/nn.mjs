@@ -4,20 +4,12 @@
 // the comparison.  npm run bench:nn [-- --quick] [-- --filter conv64]
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { benchDir, machineDescription, median, sampleSeconds, startPythonPeer } from './common.mjs';
+import { benchDir, machineDescription, median, parseBenchArgs, sampleSeconds, startPythonPeer } from './common.mjs';
 
 const keel = await import('../dist/index.js');
 const F = await import('../dist/nn/functional.js');
 const { lstmLayer } = await import('../dist/nn/rnn-functional.js');
-const args = process.argv.slice(2);
-const opt = (name, fallback) => {
-  const i = args.indexOf(name);
-  return i >= 0 && i + 1 < args.length ? args[i + 1] : fallback;
-};
-const quick = args.includes('--quick');
-const filter = opt('--filter', null);
-const seconds = Number(opt('--seconds', quick ? '0.2' : '0.5'));
-const rounds = quick ? 1 : 3;
+const { quick, filter, seconds, rounds } = parseBenchArgs(process.argv.slice(2), { seconds: 0.5, quickSeconds: 0.2 });
 
 keel.manualSeed(1);
 function convWorkload(name, xShape, wShape, padding, flopsPerSample) {

@@ -5,18 +5,10 @@
 //   npm run bench:ops [-- --quick] [-- --filter sum]
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { benchDir, machineDescription, median, sampleSeconds, startPythonPeer } from './common.mjs';
+import { benchDir, machineDescription, median, parseBenchArgs, sampleSeconds, startPythonPeer } from './common.mjs';
 
 const keel = await import('../dist/index.js');
-const args = process.argv.slice(2);
-const opt = (name, fallback) => {
-  const i = args.indexOf(name);
-  return i >= 0 && i + 1 < args.length ? args[i + 1] : fallback;
-};
-const quick = args.includes('--quick');
-const filter = opt('--filter', null);
-const seconds = Number(opt('--seconds', quick ? '0.1' : '0.3'));
-const rounds = quick ? 1 : 3;
+const { quick, filter, seconds, rounds } = parseBenchArgs(process.argv.slice(2));
 
 const n = 1 << 20;
 keel.manualSeed(1);

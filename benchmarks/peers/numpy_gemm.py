@@ -6,11 +6,11 @@ Request:  {"m":..,"k":..,"n":..,"threads":..,"seconds":..}
 Reply:    {"samples":[seconds per call, ...]}
 First line written at start: {"ready":true, "numpy":..., "blas":[threadpoolctl info]}
 """
-import json
-import sys
 import time
 
 import numpy as np
+
+from serve import serve
 
 try:
     from threadpoolctl import threadpool_info, threadpool_limits
@@ -67,15 +67,7 @@ def measure(req):
 
 
 def main():
-    print(json.dumps({"ready": True, "numpy": np.__version__, "blas": blas_info()}), flush=True)
-    for line in sys.stdin:
-        line = line.strip()
-        if not line:
-            continue
-        try:
-            print(json.dumps(measure(json.loads(line))), flush=True)
-        except Exception as exc:  # report, keep serving
-            print(json.dumps({"error": repr(exc)}), flush=True)
+    serve(measure, {"numpy": np.__version__, "blas": blas_info()})
 
 
 if __name__ == "__main__":

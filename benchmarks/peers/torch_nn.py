@@ -2,12 +2,10 @@
 python3-torch, one JSON request per line. Request {"workload", "threads", "seconds"}; reply
 {"samples": [seconds per call]}.
 """
-import json
-import sys
-import time
-
 import torch
 import torch.nn.functional as F
+
+from serve import sample_seconds, serve
 
 
 def make_lstm(name):
@@ -72,31 +70,12 @@ def measure(req):
     fn, grad = make(req["workload"])
     budget = req.get("seconds", 0.3)
     with torch.enable_grad() if grad else torch.no_grad():
-        fn()
-        t = time.perf_counter()
-        fn()
-        one = max(time.perf_counter() - t, 1e-7)
-        batch = max(1, int(budget / 5 / one))
-        samples = []
-        end = time.perf_counter() + budget
-        while len(samples) < 5 or (time.perf_counter() < end and len(samples) < 30):
-            t = time.perf_counter()
-            for _ in range(batch):
-                fn()
-            samples.append((time.perf_counter() - t) / batch)
+        samples = sample_seconds(fn, budget, 30)
     return {"samples": samples}
 
 
 def main():
-    print(json.dumps({"ready": True, "torch": torch.__version__}), flush=True)
-    for line in sys.stdin:
-        line = line.strip()
-        if not line:
-            continue
-        try:
-            print(json.dumps(measure(json.loads(line))), flush=True)
-        except Exception as exc:
-            print(json.dumps({"error": repr(exc)}), flush=True)
+    serve(measure, {"torch": torch.__version__})
 
 
 if __name__ == "__main__":

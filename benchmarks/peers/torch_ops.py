@@ -3,11 +3,9 @@ one JSON request per line so the Node side can interleave the two frameworks.
 
 Request: {"workload": name, "threads": n, "seconds": s}   Reply: {"samples": [seconds per call]}
 """
-import json
-import sys
-import time
-
 import torch
+
+from serve import sample_seconds, serve
 
 
 def make(name):
@@ -44,31 +42,12 @@ def measure(req):
     fn = make(req["workload"])
     budget = req.get("seconds", 0.3)
     with torch.no_grad() if "grad" not in req["workload"] else torch.enable_grad():
-        fn()
-        t = time.perf_counter()
-        fn()
-        one = max(time.perf_counter() - t, 1e-7)
-        batch = max(1, int(budget / 5 / one))
-        samples = []
-        end = time.perf_counter() + budget
-        while len(samples) < 5 or (time.perf_counter() < end and len(samples) < 50):
-            t = time.perf_counter()
-            for _ in range(batch):
-                fn()
-            samples.append((time.perf_counter() - t) / batch)
+        samples = sample_seconds(fn, budget, 50)
     return {"samples": samples}
 
 
 def main():
-    print(json.dumps({"ready": True, "torch": torch.__version__, "threads": torch.get_num_threads()}), flush=True)
-    for line in sys.stdin:
-        line = line.strip()
-        if not line:
-            continue
-        try:
-            print(json.dumps(measure(json.loads(line))), flush=True)
-        except Exception as exc:
-            print(json.dumps({"error": repr(exc)}), flush=True)
+    serve(measure, {"torch": torch.__version__})
 
 
 if __name__ == "__main__":

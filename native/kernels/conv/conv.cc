@@ -21,24 +21,6 @@ bool isPointwise(const Conv2dShape& s) {
   return s.kh == 1 && s.kw == 1 && s.sh == 1 && s.sw == 1 && s.ph == 0 && s.pw == 0;
 }
 
-// C (m x n, ldc) = alpha A (m x k) op(B) + beta C on one thread or all.
-bool gemm(bool ta, bool tb, std::size_t m, std::size_t n, std::size_t k, const float* a, std::size_t lda,
-          const float* b, std::size_t ldb, float beta, float* c, std::size_t ldc, std::size_t threads) {
-  SgemmArgs g;
-  g.trans_a = ta;
-  g.trans_b = tb;
-  g.m = m;
-  g.n = n;
-  g.k = k;
-  g.a = a;
-  g.lda = lda;
-  g.b = b;
-  g.ldb = ldb;
-  g.beta = beta;
-  g.c = c;
-  g.ldc = ldc;
-  return sgemm(g, threads);
-}
 
 // Samples in parallel (each on one thread) when there are enough of them; otherwise one at a
 // time with every thread inside the GEMM. Either way each output element is computed alike.
@@ -143,7 +125,7 @@ bool conv2dForward(float* out, const float* x, const float* w, const float* bias
         for (std::size_t oc = 0; oc < og; oc++) std::fill(og_out + oc * plane, og_out + (oc + 1) * plane, bias[g * og + oc]);
         beta = 1.0f;
       }
-      if (!gemm(false, false, og, plane, kdim, w + g * og * kdim, kdim, pointwise ? xg : col, plane, beta, og_out, plane, threads)) {
+      if (!sgemm(false, false, og, plane, kdim, w + g * og * kdim, kdim, pointwise ? xg : col, plane, beta, og_out, plane, threads)) {
         return false;
       }
     }
@@ -166,10 +148,10 @@ bool conv2dBackwardInput(float* grad_x, const float* grad_out, const float* w, c
       const float* go = grad_out + (n * s.o + g * og) * plane;
       // dcol = W^T (kdim x og) times grad_out (og x plane)
       if (pointwise) {
-        if (!gemm(true, false, kdim, plane, og, w + g * og * kdim, kdim, go, plane, 0.0f, xg, plane, threads)) return false;
+        if (!sgemm(true, false, kdim, plane, og, w + g * og * kdim, kdim, go, plane, 0.0f, xg, plane, threads)) return false;
         continue;
       }
-      if (!gemm(true, false, kdim, plane, og, w + g * og * kdim, kdim, go, plane, 0.0f, col, plane, threads)) return false;
+      if (!sgemm(true, false, kdim, plane, og, w + g * og * kdim, kdim, go, plane, 0.0f, col, plane, threads)) return false;
       std::memset(xg, 0, cg * s.h * s.w * sizeof(float));
       col2im(xg, col, cg, s);
     }
@@ -211,7 +193,7 @@ bool conv2dBackwardWeight(float* grad_w, float* grad_bias, const float* grad_out
         const float* go = grad_out + (n * s.o + g * og) * plane;
         if (!pointwise) im2col(col, xg, cg, s);
         // dW (og x kdim) += grad_out (og x plane) times col^T (plane x kdim)
-        if (!gemm(false, true, og, kdim, plane, go, plane, pointwise ? xg : col, plane, n == n0 ? 0.0f : 1.0f,
+        if (!sgemm(false, true, og, kdim, plane, go, plane, pointwise ? xg : col, plane, n == n0 ? 0.0f : 1.0f,
                   dst + g * og * kdim, kdim, threads)) {
           ok.store(false);
           return;

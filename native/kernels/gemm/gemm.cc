@@ -273,6 +273,24 @@ bool sgemm(const SgemmArgs& g, std::size_t max_threads) {
   return ok.load();
 }
 
+bool sgemm(bool trans_a, bool trans_b, std::size_t m, std::size_t n, std::size_t k, const float* a, std::size_t lda,
+           const float* b, std::size_t ldb, float beta, float* c, std::size_t ldc, std::size_t max_threads) {
+  SgemmArgs g;
+  g.trans_a = trans_a;
+  g.trans_b = trans_b;
+  g.m = m;
+  g.n = n;
+  g.k = k;
+  g.a = a;
+  g.lda = lda;
+  g.b = b;
+  g.ldb = ldb;
+  g.beta = beta;
+  g.c = c;
+  g.ldc = ldc;
+  return sgemm(g, max_threads);
+}
+
 bool sgemmStridedBatched(const SgemmArgs& g, std::size_t stride_a, std::size_t stride_b,
                          std::size_t stride_c, std::size_t batch, std::size_t max_threads) {
   if (batch == 0 || g.m == 0 || g.n == 0) return true;

@@ -30,6 +30,11 @@ struct SgemmArgs {
 // case C may be partly written.
 bool sgemm(const SgemmArgs& args, std::size_t max_threads);
 
+// The same in positional form, for kernels built on GEMM (conv, LSTM), with alpha = 1:
+//   C (m x n, ldc) = op(A) (m x k) op(B) (k x n) + beta C
+bool sgemm(bool trans_a, bool trans_b, std::size_t m, std::size_t n, std::size_t k, const float* a, std::size_t lda,
+           const float* b, std::size_t ldb, float beta, float* c, std::size_t ldc, std::size_t max_threads);
+
 // `batch` independent products; matrix i starts at a + i*stride_a, b + i*stride_b,
 // c + i*stride_c. The C matrices must not overlap one another.
 bool sgemmStridedBatched(const SgemmArgs& args, std::size_t stride_a, std::size_t stride_b,

@@ -24,23 +24,6 @@ const LstmCellKernels& cellKernels() {
   return lstmCellKernelsScalar();
 }
 
-bool gemm(bool ta, bool tb, std::size_t m, std::size_t n, std::size_t k, const float* a, std::size_t lda, const float* b,
-          std::size_t ldb, float beta, float* c, std::size_t ldc) {
-  SgemmArgs g;
-  g.trans_a = ta;
-  g.trans_b = tb;
-  g.m = m;
-  g.n = n;
-  g.k = k;
-  g.a = a;
-  g.lda = lda;
-  g.b = b;
-  g.ldb = ldb;
-  g.beta = beta;
-  g.c = c;
-  g.ldc = ldc;
-  return sgemm(g, SIZE_MAX);
-}
 
 // The cell passes over batch rows, split into fixed blocks across threads when big enough.
 // Rows are independent, so the split never changes a result.
@@ -85,7 +68,7 @@ bool lstmForward(float* output, float* h_states, float* c_states, float* gates, 
   thread_local ScratchBuffer proj_buffer;
   float* proj = proj_buffer.reserve(s.t * s.b * g4);
   if (proj == nullptr) return false;
-  if (!gemm(false, true, s.t * s.b, g4, s.i, x, s.i, w_ih, s.i, 0.0f, proj, g4)) return false;
+  if (!sgemm(false, true, s.t * s.b, g4, s.i, x, s.i, w_ih, s.i, 0.0f, proj, g4, SIZE_MAX)) return false;
   const LstmCellKernels& k = cellKernels();
   std::vector<uint8_t> active_buf;
   for (std::size_t step = 0; step < s.t; step++) {
@@ -100,7 +83,7 @@ bool lstmForward(float* output, float* h_states, float* c_states, float* gates, 
       std::memcpy(g, pr, s.b * g4 * sizeof(float));
     }
     // gates += h W_hhᵀ (w_hh_t is (h, 4h): no transpose, no packing of B)
-    if (!gemm(false, false, s.b, g4, s.h, h_states + step * bh, s.h, w_hh_t, g4, 1.0f, g, g4)) return false;
+    if (!sgemm(false, false, s.b, g4, s.h, h_states + step * bh, s.h, w_hh_t, g4, 1.0f, g, g4, SIZE_MAX)) return false;
     const uint8_t* active = activeRows(s, time, active_buf);
     float* hn = h_states + (step + 1) * bh;
     forRowBlocks(s, [&](std::size_t r0, std::size_t r1) {
@@ -145,7 +128,7 @@ bool lstmBackward(float* dx, float* dh0, float* dc0, float* dw_ih, float* dw_hh,
                  r1 - r0, s.h);
     });
     // dh_prev = dgates W_hh (W_hh is (4h, h): no transpose). Inactive rows carry dh through.
-    if (!gemm(false, false, s.b, s.h, g4, dg, g4, w_hh, s.h, 0.0f, dh_prev.data(), s.h)) return false;
+    if (!sgemm(false, false, s.b, s.h, g4, dg, g4, w_hh, s.h, 0.0f, dh_prev.data(), s.h, SIZE_MAX)) return false;
     if (active != nullptr) {
       for (std::size_t r = 0; r < s.b; r++)
         if (!active[r]) std::memcpy(dh_prev.data() + r * s.h, dh.data() + r * s.h, s.h * sizeof(float));
@@ -173,9 +156,9 @@ bool lstmBackward(float* dx, float* dh0, float* dc0, float* dw_ih, float* dw_hh,
   }
   const std::size_t rows = s.t * s.b;
   // dx = dgates W_ih; dW_ih = dgatesᵀ x; dW_hh = dgatesᵀ h_prev (step order, h_states rows 0..t-1)
-  if (dx && !gemm(false, false, rows, s.i, g4, dg_time, g4, w_ih, s.i, 0.0f, dx, s.i)) return false;
-  if (dw_ih && !gemm(true, false, g4, s.i, rows, dg_time, g4, x, s.i, 0.0f, dw_ih, s.i)) return false;
-  if (dw_hh && !gemm(true, false, g4, s.h, rows, dgates, g4, h_states, s.h, 0.0f, dw_hh, s.h)) return false;
+  if (dx && !sgemm(false, false, rows, s.i, g4, dg_time, g4, w_ih, s.i, 0.0f, dx, s.i, SIZE_MAX)) return false;
+  if (dw_ih && !sgemm(true, false, g4, s.i, rows, dg_time, g4, x, s.i, 0.0f, dw_ih, s.i, SIZE_MAX)) return false;
+  if (dw_hh && !sgemm(true, false, g4, s.h, rows, dgates, g4, h_states, s.h, 0.0f, dw_hh, s.h, SIZE_MAX)) return false;
   if (d_bias) {
     for (std::size_t j = 0; j < g4; j++) d_bias[j] = 0.0f;
     for (std::size_t r = 0; r < rows; r++) {
