@@ -27,6 +27,17 @@ export function parseBenchArgs(argv, { seconds = 0.3, quickSeconds = 0.1 } = {})
   };
 }
 
+/**
+ * Where a run's raw figures go: benchmarks/results/<name>-<date>.json for a full run; a
+ * --quick or --filter run gets a "-partial" suffix so it never replaces a full run's file.
+ */
+export function resultsPath(name, { quick, filter }) {
+  const date = new Date().toISOString().slice(0, 10);
+  const dir = path.join(benchDir, 'results');
+  mkdirSync(dir, { recursive: true });
+  return path.join(dir, `${name}-${date}${quick || filter ? '-partial' : ''}.json`);
+}
+
 export function median(xs) {
   const s = [...xs].sort((a, b) => a - b);
   const mid = s.length >> 1;

@@ -6,7 +6,7 @@
 // them the column says "missing".
 import { writeFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { benchDir, machineDescription, measureFmaPeak, median, parseBenchArgs, sampleSeconds, startPythonPeer } from './common.mjs';
+import { benchDir, machineDescription, measureFmaPeak, median, parseBenchArgs, resultsPath, sampleSeconds, startPythonPeer } from './common.mjs';
 
 const keel = await import('../dist/index.js');
 
@@ -94,9 +94,6 @@ const table = [
 ].join('\n');
 console.log(`\n${table}`);
 
-const date = new Date().toISOString().slice(0, 10);
-const outDir = path.join(benchDir, 'results');
-mkdirSync(outDir, { recursive: true });
-const out = path.join(outDir, `gemm-${date}.json`);
+const out = resultsPath('gemm', { quick, filter });
 writeFileSync(out, JSON.stringify({ machine: { ...machine, fmaPeakGflops: peak, peer: blasName }, results }, null, 2) + '\n');
 console.log(`\nraw figures: ${path.relative(process.cwd(), out)}`);

@@ -4,7 +4,7 @@
 // the comparison.  npm run bench:nn [-- --quick] [-- --filter conv64]
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { benchDir, machineDescription, median, parseBenchArgs, sampleSeconds, startPythonPeer } from './common.mjs';
+import { benchDir, machineDescription, median, parseBenchArgs, resultsPath, sampleSeconds, startPythonPeer } from './common.mjs';
 
 const keel = await import('../dist/index.js');
 const F = await import('../dist/nn/functional.js');
@@ -107,8 +107,6 @@ for (const w of workloads) {
 torch.available && torch.close();
 const table = ['| workload | Keel | PyTorch (best of 1T/2T) | Keel speedup |', '|---|---:|---:|---:|', ...rows.map((r) => `| ${r.name} | ${r.keel} | ${r.torch} | ${r.ratio}× |`)].join('\n');
 console.log(`\n${table}`);
-const outDir = path.join(benchDir, 'results');
-mkdirSync(outDir, { recursive: true });
-const out = path.join(outDir, `nn-${new Date().toISOString().slice(0, 10)}.json`);
+const out = resultsPath('nn', { quick, filter });
 writeFileSync(out, JSON.stringify({ machine: { ...machine, peer: torch.available ? `pytorch ${torch.hello.torch}` : null }, results }, null, 2) + '\n');
 console.log(`\nraw figures: ${path.relative(process.cwd(), out)}`);

@@ -5,7 +5,7 @@
 //   npm run bench:ops [-- --quick] [-- --filter sum]
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { benchDir, machineDescription, median, parseBenchArgs, sampleSeconds, startPythonPeer } from './common.mjs';
+import { benchDir, machineDescription, median, parseBenchArgs, resultsPath, sampleSeconds, startPythonPeer } from './common.mjs';
 
 const keel = await import('../dist/index.js');
 const { quick, filter, seconds, rounds } = parseBenchArgs(process.argv.slice(2));
@@ -71,8 +71,6 @@ const table = [
   ...rows.map((r) => `| ${r.name} | ${r.keel} | ${r.torch} | ${r.ratio}× |`),
 ].join('\n');
 console.log(`\n${table}`);
-const outDir = path.join(benchDir, 'results');
-mkdirSync(outDir, { recursive: true });
-const out = path.join(outDir, `ops-${new Date().toISOString().slice(0, 10)}.json`);
+const out = resultsPath('ops', { quick, filter });
 writeFileSync(out, JSON.stringify({ machine: { ...machine, peer: torch.available ? `pytorch ${torch.hello.torch}` : null }, results }, null, 2) + '\n');
 console.log(`\nraw figures: ${path.relative(process.cwd(), out)}`);
