@@ -48,19 +48,20 @@ function lstmWorkloads(layers) {
     return h;
   };
   const tag = layers === 1 ? 'lstm' : 'lstm-2layer';
-  return [
-    { name: `${tag}-forward`, run: () => keel.tidy(() => { keel.noGrad(() => run(x)); }) },
-    {
-      name: `${tag}-forward-backward`,
-      run: () => keel.tidy(() => {
-        const out = run(xg);
-        out.backward(keel.onesLike(out));
-        for (const w of weights) for (const t of Object.values(w)) { t.grad.dispose(); t.grad = null; }
-        xg.grad.dispose();
-        xg.grad = null;
-      }),
-    },
-  ];
+  const forward = () => keel.tidy(() => { keel.noGrad(() => run(x)); });
+  const forwardBackward = () => keel.tidy(() => {
+    const out = run(xg);
+    out.backward(keel.onesLike(out));
+    for (const w of weights) for (const t of Object.values(w)) { t.grad.dispose(); t.grad = null; }
+    xg.grad.dispose();
+    xg.grad = null;
+  });
+  // Keel at 1 thread and at its default, each beside PyTorch's best setting.
+  const threads = [1, keel.getNumThreads()].filter((t, i, all) => all.indexOf(t) === i);
+  return threads.flatMap((t) => [
+    { name: `${tag}-forward`, label: `${tag}-forward (Keel ${t}T)`, threads: t, run: forward },
+    { name: `${tag}-forward-backward`, label: `${tag}-forward-backward (Keel ${t}T)`, threads: t, run: forwardBackward },
+  ]);
 }
 
 const workloads = [
@@ -86,12 +87,15 @@ console.log(`Keel (${machine.isa}, ${keel.getNumThreads()} threads) on ${machine
 const results = [], rows = [];
 for (const w of workloads) {
   const keelTimes = [], torchTimes = { 1: [], 2: [] };
+  const defaultThreads = keel.getNumThreads();
   for (let r = 0; r < rounds; r++) {
+    if (w.threads) keel.setNumThreads(w.threads);
     keelTimes.push(...sampleSeconds(w.run, seconds));
+    keel.setNumThreads(defaultThreads);
     if (torch.available) for (const t of [1, 2]) torchTimes[t].push(...(await torch.request({ workload: w.name, threads: t, seconds })).samples);
   }
   const k = median(keelTimes);
-  results.push({ framework: 'keel', workload: w.name, threads: keel.getNumThreads(), metric: 'seconds', value: k });
+  results.push({ framework: 'keel', workload: w.name, threads: w.threads ?? keel.getNumThreads(), metric: 'seconds', value: k });
   let best = null, bestT = null;
   for (const t of [1, 2]) {
     if (!torchTimes[t].length) continue;
@@ -100,9 +104,9 @@ for (const w of workloads) {
     if (best === null || v < best) { best = v; bestT = t; }
   }
   const gf = (s) => (w.flops ? ` (${(w.flops / s / 1e9).toFixed(0)} GFLOP/s)` : '');
-  const row = { name: w.name, keel: `${(k * 1e3).toFixed(2)} ms${gf(k)}`, torch: best === null ? 'missing' : `${(best * 1e3).toFixed(2)} ms${gf(best)} (${bestT}T)`, ratio: best === null ? '-' : (best / k).toFixed(2) };
+  const row = { name: w.label ?? w.name, keel: `${(k * 1e3).toFixed(2)} ms${gf(k)}`, torch: best === null ? 'missing' : `${(best * 1e3).toFixed(2)} ms${gf(best)} (${bestT}T)`, ratio: best === null ? '-' : (best / k).toFixed(2) };
   rows.push(row);
-  console.log(`${w.name.padEnd(34)} keel ${row.keel.padStart(24)}  pytorch ${row.torch.padStart(28)}  speedup ${row.ratio}`);
+  console.log(`${row.name.padEnd(40)} keel ${row.keel.padStart(24)}  pytorch ${row.torch.padStart(28)}  speedup ${row.ratio}`);
 }
 torch.available && torch.close();
 const table = ['| workload | Keel | PyTorch (best of 1T/2T) | Keel speedup |', '|---|---:|---:|---:|', ...rows.map((r) => `| ${r.name} | ${r.keel} | ${r.torch} | ${r.ratio}× |`)].join('\n');
