@@ -1,6 +1,6 @@
 # What `npm install` builds (node-gyp). The SIMD micro-kernels are separate static libraries so
 # that each gets its own ISA flags while everything else stays baseline: the CPU is probed at
-# run time (native/core/cpu.cc), never assumed at build time, so no -march=native anywhere.
+# run time (native/core/cpu.cc), never assumed at build time: no flag targets the build machine.
 {
   "target_defaults": {
     "cflags!": ["-fno-exceptions"],
