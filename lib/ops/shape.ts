@@ -354,6 +354,29 @@ function checkIndexTensor(op: string, index: Tensor): void {
   if (index.dtype !== 'int32') throw new TypeError(`${op}: expected an int32 tensor for index but received ${index.dtype}`);
 }
 
+// indexSelect and gather: a native forward (kind 2 / 0) and its adjoint (kind 3 / 1), the
+// native call's index errors renamed after the op and its output freed if it throws.
+function indexed(op: string, x: Tensor, index: Tensor, outShape: readonly number[], kinds: [number, number], dims: [number, number, number, number]): Tensor {
+  const [outer, r, k, inner] = dims;
+  const src = x._contiguous ? x : x._materialize(op);
+  const idx = index._contiguous ? index : index._materialize(op);
+  const out = Tensor._empty(outShape, x.dtype);
+  try {
+    native.indexOp(kinds[0], out._handle(op), 0, src._handle(op), src._offset, idx._handle(op), idx._offset, outer, r, k, inner);
+  } catch (err) {
+    out.dispose();
+    throw renameError(err, op);
+  } finally {
+    if (src !== x) src.dispose();
+  }
+  return record(op, out, [x], (g) => {
+    const gi = Tensor._empty(x.shape, 'float32', true);
+    const gc = g._contiguous ? g : g._materialize(op);
+    native.indexOp(kinds[1], gi._handle(op), 0, gc._handle(op), gc._offset, idx._handle(op), idx._offset, outer, r, k, inner);
+    return [gi];
+  }, [index]);
+}
+
 /** Rows `index` (a 1-D int32 tensor) of `x` along `dim`. */
 export function indexSelect(x: Tensor, dim: number, index: Tensor): Tensor {
   const op = 'indexSelect';
@@ -366,23 +389,7 @@ export function indexSelect(x: Tensor, dim: number, index: Tensor): Tensor {
   const outer = prod(xs, 0, d), r = xs[d], inner = prod(xs, d + 1, xs.length);
   const shape = [...xs];
   shape[d] = k;
-  const src = x._contiguous ? x : x._materialize(op);
-  const idx = index._contiguous ? index : index._materialize(op);
-  const out = Tensor._empty(x.ndim === 0 ? [] : shape, x.dtype);
-  try {
-    native.indexOp(2, out._handle(op), 0, src._handle(op), src._offset, idx._handle(op), idx._offset, outer, r, k, inner);
-  } catch (err) {
-    out.dispose();
-    throw renameError(err, op);
-  } finally {
-    if (src !== x) src.dispose();
-  }
-  return record(op, out, [x], (g) => {
-    const gi = Tensor._empty(x.shape, 'float32', true);
-    const gc = g._contiguous ? g : g._materialize(op);
-    native.indexOp(3, gi._handle(op), 0, gc._handle(op), gc._offset, idx._handle(op), idx._offset, outer, r, k, inner);
-    return [gi];
-  }, [index]);
+  return indexed(op, x, index, x.ndim === 0 ? [] : shape, [2, 3], [outer, r, k, inner]);
 }
 
 /** out[i][j] = x[i][index[i][j]] along `dim` (index has x's shape except along dim). */
@@ -399,23 +406,7 @@ export function gather(x: Tensor, dim: number, index: Tensor): Tensor {
   }
   const xs = x.ndim === 0 ? [1] : x.shape;
   const outer = prod(xs, 0, d), r = xs[d], k = x.ndim === 0 ? 1 : index.shape[d], inner = prod(xs, d + 1, xs.length);
-  const src = x._contiguous ? x : x._materialize(op);
-  const idx = index._contiguous ? index : index._materialize(op);
-  const out = Tensor._empty(index.shape, x.dtype);
-  try {
-    native.indexOp(0, out._handle(op), 0, src._handle(op), src._offset, idx._handle(op), idx._offset, outer, r, k, inner);
-  } catch (err) {
-    out.dispose();
-    throw renameError(err, op);
-  } finally {
-    if (src !== x) src.dispose();
-  }
-  return record(op, out, [x], (g) => {
-    const gi = Tensor._empty(x.shape, 'float32', true);
-    const gc = g._contiguous ? g : g._materialize(op);
-    native.indexOp(1, gi._handle(op), 0, gc._handle(op), gc._offset, idx._handle(op), idx._offset, outer, r, k, inner);
-    return [gi];
-  }, [index]);
+  return indexed(op, x, index, index.shape, [0, 1], [outer, r, k, inner]);
 }
 
 /**
