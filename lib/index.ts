@@ -51,3 +51,4 @@ export { to } from './ops/cast.js';
 
 export * as nn from './nn/index.js';
 export * as optim from './optim/index.js';
+export * as data from './data/index.js';
