@@ -52,3 +52,4 @@ export { to } from './ops/cast.js';
 export * as nn from './nn/index.js';
 export * as optim from './optim/index.js';
 export * as data from './data/index.js';
+export * as models from './models/index.js';
