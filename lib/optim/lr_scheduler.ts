@@ -36,6 +36,18 @@ function copyPlain<T>(v: T): T {
   return v;
 }
 
+// A scheduler's state is its own fields, the optimizer excluded, as plain copies.
+function schedulerState(scheduler: object): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(scheduler)) if (k !== 'optimizer') out[k] = copyPlain(v);
+  return out;
+}
+
+function restoreSchedulerState(scheduler: object, state: Record<string, unknown>): void {
+  if (state === null || typeof state !== 'object') throw new TypeError(`loadStateDict: expected an object but received ${describeValue(state)}`);
+  for (const [k, v] of Object.entries(state)) if (k !== 'optimizer') (scheduler as Record<string, unknown>)[k] = copyPlain(v);
+}
+
 /** Base class of the epoch-based schedulers (PyTorch's _LRScheduler). */
 export abstract class LRScheduler {
   readonly optimizer: AnyOptimizer;
@@ -87,15 +99,12 @@ export abstract class LRScheduler {
 
   /** The scheduler's state (everything but the optimizer), plain data. */
   stateDict(): Record<string, unknown> {
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(this)) if (k !== 'optimizer') out[k] = copyPlain(v);
-    return out;
+    return schedulerState(this);
   }
 
   /** Restores what stateDict() returned. */
   loadStateDict(state: Record<string, unknown>): void {
-    if (state === null || typeof state !== 'object') throw new TypeError(`loadStateDict: expected an object but received ${describeValue(state)}`);
-    for (const [k, v] of Object.entries(state)) if (k !== 'optimizer') (this as Record<string, unknown>)[k] = copyPlain(v);
+    restoreSchedulerState(this, state);
   }
 }
 
@@ -334,13 +343,10 @@ export class ReduceLROnPlateau {
   }
 
   stateDict(): Record<string, unknown> {
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(this)) if (k !== 'optimizer') out[k] = copyPlain(v);
-    return out;
+    return schedulerState(this);
   }
 
   loadStateDict(state: Record<string, unknown>): void {
-    if (state === null || typeof state !== 'object') throw new TypeError(`loadStateDict: expected an object but received ${describeValue(state)}`);
-    for (const [k, v] of Object.entries(state)) if (k !== 'optimizer') (this as Record<string, unknown>)[k] = copyPlain(v);
+    restoreSchedulerState(this, state);
   }
 }

@@ -111,10 +111,7 @@ bool conv2dForward(float* out, const float* x, const float* w, const float* bias
   const bool pointwise = isPointwise(s);
   return forSamples(s.n, [&](std::size_t n, std::size_t threads) {
     float* col = nullptr;
-    if (!pointwise) {
-      col = colScratch().reserve(kdim * plane);
-      if (col == nullptr) return false;
-    }
+    if (!pointwise && (col = colScratch().reserve(kdim * plane)) == nullptr) return false;
     for (std::size_t g = 0; g < s.groups; g++) {
       const float* xg = x + (n * s.c + g * cg) * s.h * s.w;
       float* og_out = out + (n * s.o + g * og) * plane;
@@ -139,10 +136,7 @@ bool conv2dBackwardInput(float* grad_x, const float* grad_out, const float* w, c
   const bool pointwise = isPointwise(s);
   return forSamples(s.n, [&](std::size_t n, std::size_t threads) {
     float* col = nullptr;
-    if (!pointwise) {
-      col = colScratch().reserve(kdim * plane);
-      if (col == nullptr) return false;
-    }
+    if (!pointwise && (col = colScratch().reserve(kdim * plane)) == nullptr) return false;
     for (std::size_t g = 0; g < s.groups; g++) {
       float* xg = grad_x + (n * s.c + g * cg) * s.h * s.w;
       const float* go = grad_out + (n * s.o + g * og) * plane;
