@@ -10,3 +10,5 @@ export * as datasets from './mnist.js';
 export type { DigitSplits } from './mnist.js';
 export * as transforms from './transforms.js';
 export type { Transform } from './transforms.js';
+export { IMAGE_EXTENSIONS, ImageFolder, loadImage } from './image-folder.js';
+export type { ImageBatchOptions, ImageFit, ImageFolderOptions, ImageOptions } from './image-folder.js';
