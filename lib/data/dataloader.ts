@@ -5,7 +5,7 @@ import { tensor } from '../ops/creation.js';
 import { indexSelect, stack } from '../ops/shape.js';
 import { Tensor } from '../tensor.js';
 import { describeValue } from '../validate.js';
-import { Dataset, randperm, TensorDataset } from './dataset.js';
+import { Dataset, randperm, Subset, TensorDataset } from './dataset.js';
 
 export interface DataLoaderOptions<T, B> {
   /** Samples per batch (default 1). */
@@ -97,14 +97,23 @@ export class DataLoader<T = unknown, B = any> implements Iterable<B> {
   *[Symbol.iterator](): Iterator<B> {
     const order = this.order();
     const batches = this.length;
-    const fast = this.collate === undefined && this.dataset instanceof TensorDataset;
+    // A TensorDataset, or a Subset of one, batches by one native gather per tensor.
+    let source: TensorDataset | undefined;
+    let through: readonly number[] | undefined;
+    if (this.collate === undefined) {
+      if (this.dataset instanceof TensorDataset) source = this.dataset;
+      else if (this.dataset instanceof Subset && this.dataset.dataset instanceof TensorDataset) {
+        source = this.dataset.dataset;
+        through = this.dataset.indices;
+      }
+    }
     for (let b = 0; b < batches; b++) {
       const idx = order.subarray(b * this.batchSize, Math.min((b + 1) * this.batchSize, order.length));
-      if (fast) {
-        const index = tensor(idx, { dtype: 'int32' });
+      if (source) {
+        const index = tensor(through ? Int32Array.from(idx, (i) => through[i]) : idx, { dtype: 'int32' });
         let batch: Tensor[];
         try {
-          batch = (this.dataset as unknown as TensorDataset).tensors.map((t) => indexSelect(t, 0, index));
+          batch = source.tensors.map((t) => indexSelect(t, 0, index));
         } finally {
           index.dispose();
         }

@@ -15,3 +15,5 @@ export { BasicConv2d, GoogLeNet, googlenet, Inception, InceptionAux } from './go
 export type { GoogLeNetOptions, GoogLeNetOutputs } from './googlenet.js';
 export { BasicBlock, CifarResNet, PadShortcut, ResNet, resnet18, resnet20, resnet34 } from './resnet.js';
 export type { CifarResNetOptions, ResNetOptions } from './resnet.js';
+export { createModel, describeModels, modelConfigProblem, modelNames } from './registry.js';
+export type { ModelConfig } from './registry.js';
