@@ -3,11 +3,32 @@
 // from Debian packages and from the official tarballs carry them under <prefix>/include/node,
 // so point node-gyp there when the user has not set nodedir already.
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 const require = createRequire(import.meta.url);
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+// npm runs this script again whenever the package is installed from its folder (`npx keel` in
+// a clone installs it into npx's cache as a link), so skip the minutes-long rebuild when the
+// addon is newer than every source it is built from. KEEL_REBUILD=1 forces a build.
+function newestSource() {
+  let newest = 0;
+  const visit = (p) => {
+    const st = statSync(p);
+    if (st.isDirectory()) for (const e of readdirSync(p)) visit(path.join(p, e));
+    else newest = Math.max(newest, st.mtimeMs);
+  };
+  for (const p of ['native', 'binding.gyp', 'scripts/build-native.mjs']) visit(path.join(root, p));
+  return newest;
+}
+const addon = path.join(root, 'build', 'Release', 'keel.node');
+if (process.env.KEEL_REBUILD !== '1' && existsSync(addon) && statSync(addon).mtimeMs > newestSource()) {
+  console.log(`keel: ${path.relative(process.cwd(), addon) || addon} is up to date (KEEL_REBUILD=1 rebuilds it)`);
+  process.exit(0);
+}
 const args = ['rebuild'];
 if (!process.env.npm_config_nodedir) {
   const prefix = path.resolve(path.dirname(process.execPath), '..');
