@@ -53,15 +53,18 @@ export function standardize(data: LoadedData, stats: Normalization): void {
 
 /**
  * The training augmentation for a dataset's images (after standardization, so padding uses
- * the standardized background): shifted crops, plus mirror images where mirroring keeps the
- * class (not for digits).
+ * the standardized background): shifted crops for digits; mirror images for Fashion-MNIST,
+ * where LeNet-size models underfit in 10 epochs and shifts cost more than they give (measured:
+ * 89.7% with crops + mirroring, 90.5-90.8% with mirroring alone); both for CIFAR and folders.
  */
 export function augmentation(data: LoadedData, stats: Normalization): Transform {
   const [c, h, w] = data.inputShape;
   const pad = Math.max(1, Math.round(Math.min(h, w) / 14));
   const fill = c === 1 ? -stats.mean[0] / stats.std[0] : 0;
   const crop = randomCrop([h, w], { padding: data.name === 'cifar10' ? 4 : pad, fill });
-  return data.name === 'mnist' ? crop : compose([crop, randomHorizontalFlip()]);
+  if (data.name === 'mnist') return crop;
+  if (data.name === 'fashion-mnist') return randomHorizontalFlip();
+  return compose([crop, randomHorizontalFlip()]);
 }
 
 export const datasetNames = ['mnist', 'fashion-mnist', 'cifar10', 'folder'] as const;

@@ -58,8 +58,8 @@ ${DATA_OPTIONS}
   --lr <x>                initial learning rate (default 2e-3 adam/adamw, 1e-3 rmsprop, 0.05 sgd, 0.01 adagrad)
   --schedule <s>          learning-rate schedule: cosine (decay to 0 over the epochs) | step (x0.1 at
                           1/2 and 3/4 of the epochs) | none (default cosine)
-  --no-augment            no training augmentation (default: random shifted crops, plus mirroring
-                          except for digits)
+  --no-augment            no training augmentation (default: shifted crops for mnist, mirroring
+                          for fashion-mnist, both for cifar10 and folder)
   --momentum <x>          sgd/rmsprop momentum (default 0.9 for sgd)
   --weight-decay <x>      optimizer weight decay (default 0; adamw 0.01)
   --l1 <x>, --l2 <x>      add l1·Σ|w| / l2·Σw² over the weights to the loss
@@ -177,6 +177,8 @@ const TRAIN_ARGS = {
 async function dataFrom(command: string, values: Values, fallback: DatasetName = 'mnist'): Promise<LoadedData> {
   const dataset = choice(command, values, 'dataset', datasetNames, fallback);
   const imageSize = int(command, values, 'image-size', 32, 1);
+  if (values.data === undefined && dataset === 'cifar10') throw new UsageError('--dataset cifar10: pass --data <folder> holding the CIFAR-10 binary batches (data_batch_1.bin ... test_batch.bin)', command);
+  if (values.data === undefined && dataset === 'folder') throw new UsageError('--dataset folder: pass --data <folder> with train/ and test/ sub-folders of class folders', command);
   return loadDataset(dataset, values.data as string | undefined, { imageSize, channels: values.grayscale ? 1 : 3 });
 }
 

@@ -2,7 +2,7 @@
 // bin/keel.mjs): train -> eval -> predict on the bundled MNIST digits, search, usage errors
 // with exit code 2, and runtime errors with exit code 1.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -44,6 +44,8 @@ describe('keel usage errors exit with 2 and print the usage', () => {
     [['train', '--resume'], /--resume needs --checkpoint/],
     [['train', '--threads', '0'], /--threads: expected an integer >= 1/],
     [['predict'], /expected at least one image file/],
+    [['train', '--schedule', 'linear'], /--schedule: expected one of cosine, step, none/],
+    [['train', '--dataset', 'folder'], /pass --data <folder> with train\/ and test\//],
     [['search', '--space', 'speed=1,2'], /unknown hyperparameter 'speed'/],
     [['search', '--space', 'lr=1..0'], /bad range '1..0' for lr/],
     [['search', '--strategy', 'grid', '--space', 'lr=1e-4..1e-2:log'], /ranges need --strategy random/],
@@ -167,6 +169,34 @@ describe.skipIf(!hasMnist)('train -> eval -> predict on the bundled MNIST digits
     expect(res.trials).toHaveLength(2);
     expect(existsSync(out)).toBe(true);
     expect(r.out.join('\n')).toMatch(/rank\s+trial\s+lr/);
+  });
+});
+
+describe('train on an image folder', () => {
+  it('decodes class folders with sharp, trains, and predicts with the same preprocessing', async () => {
+    const { default: sharp } = await import('sharp');
+    const root = join(dir, 'shapes');
+    // Two classes told apart by brightness: dark and light 12x12 RGB squares with noise.
+    for (const split of ['train', 'test']) {
+      for (const [cls, base] of [['dark', 40], ['light', 200]] as const) {
+        const folder = join(root, split, cls);
+        mkdirSync(folder, { recursive: true });
+        for (let i = 0; i < (split === 'train' ? 12 : 4); i++) {
+          const px = Buffer.alloc(12 * 12 * 3, 0).map((_, k) => base + ((i * 7 + k * 13) % 40));
+          await sharp(px, { raw: { width: 12, height: 12, channels: 3 } }).png().toFile(join(folder, `${i}.png`));
+        }
+      }
+    }
+    const out = join(dir, 'shapes.safetensors');
+    const r = await run('train', '--dataset', 'folder', '--data', root, '--model', 'mlp', '--image-size', '8', '--epochs', '8', '--batch-size', '8',
+      '--validation-split', '0', '--out', out, '--no-progress', '--json');
+    expect(r.err).toEqual([]);
+    expect(r.code).toBe(0);
+    expect(r.out[0]).toMatch(/mlp on folder \(24 train \/ 8 test samples/);
+    expect(JSON.parse(r.out[r.out.length - 1]).testAccuracy).toBe(1);
+    const p = await run('predict', join(root, 'test', 'light', '0.png'), '--model-path', out, '--json');
+    expect(p.code).toBe(0);
+    expect(JSON.parse(p.out[p.out.length - 1]).results[0].predictions[0].class).toBe('light');
   });
 });
 
