@@ -200,6 +200,42 @@ TEST_CASE("max pooling propagates NaN and points at the last NaN of the window, 
   CHECK(out[1] == 9.0f && idx[1] == 6);
 }
 
+TEST_CASE("2x2 max pooling (the fast path) gives the first max of each window, odd sizes and ties included") {
+  std::mt19937 rng(11);
+  std::uniform_int_distribution<int> d(-2, 2);  // few values: many ties
+  for (std::size_t h : {2, 5, 8}) {
+    Pool2dShape s{3, h, h + 1, 2, 2, 2, 2, 0, 0, 1, 1, h / 2, (h + 1) / 2};
+    std::vector<float> x(s.planes * s.h * s.w);
+    for (auto& v : x) v = static_cast<float>(d(rng));
+    x[0] = -INFINITY;
+    x[1] = -INFINITY;
+    x[s.w] = -INFINITY;
+    x[s.w + 1] = -INFINITY;  // a window of -inf points at its first tap
+    std::vector<float> out(s.planes * s.ho * s.wo), plain(out.size());
+    std::vector<int32_t> idx(out.size());
+    maxPool2dForward(out.data(), idx.data(), x.data(), s);
+    maxPool2dForward(plain.data(), nullptr, x.data(), s);
+    CHECK(out == plain);
+    for (std::size_t p = 0; p < s.planes; p++)
+      for (std::size_t oh = 0; oh < s.ho; oh++)
+        for (std::size_t ow = 0; ow < s.wo; ow++) {
+          float best = -INFINITY;
+          std::size_t at = (2 * oh) * s.w + 2 * ow;
+          for (std::size_t ki = 0; ki < 2; ki++)
+            for (std::size_t kj = 0; kj < 2; kj++) {
+              const std::size_t i = (2 * oh + ki) * s.w + 2 * ow + kj;
+              if (x[p * s.h * s.w + i] > best) {
+                best = x[p * s.h * s.w + i];
+                at = i;
+              }
+            }
+          const std::size_t o = (p * s.ho + oh) * s.wo + ow;
+          CHECK(out[o] == best);
+          CHECK(idx[o] == static_cast<int32_t>(at));
+        }
+  }
+}
+
 #include "kernels/rnn/lstm.h"
 
 namespace {
