@@ -119,17 +119,21 @@ void shiftedCopies(float* dst, const float* src, const DirectPlan& p) {
     const std::size_t ow0 = static_cast<std::size_t>(std::clamp<std::ptrdiff_t>(-shift, 0, static_cast<std::ptrdiff_t>(p.out_w)));
     const std::size_t ow1 = static_cast<std::size_t>(
         std::clamp<std::ptrdiff_t>(static_cast<std::ptrdiff_t>(p.in_w) - shift, static_cast<std::ptrdiff_t>(ow0), static_cast<std::ptrdiff_t>(p.out_w)));
-    for (std::size_t row = 0; row < rows; row++) {
-      float* d = dst + (kj * rows + row) * p.out_w;
-      const std::size_t c = row / p.hp, r = row % p.hp;
-      if (r < p.top || r >= p.top + p.in_h) {
-        std::memset(d, 0, p.out_w * sizeof(float));
-        continue;
+    float* d = dst + kj * rows * p.out_w;
+    for (std::size_t c = 0; c < p.in_ch; c++) {
+      // Rows of zero padding above and below the image are contiguous runs.
+      std::memset(d, 0, p.top * p.out_w * sizeof(float));
+      d += p.top * p.out_w;
+      // Input column ow0 + shift >= 0 is the first one copied.
+      const float* srow = src + c * p.in_h * p.in_w + (static_cast<std::ptrdiff_t>(ow0) + shift);
+      for (std::size_t r = 0; r < p.in_h; r++, d += p.out_w, srow += p.in_w) {
+        std::fill(d, d + ow0, 0.0f);
+        std::memcpy(d + ow0, srow, (ow1 - ow0) * sizeof(float));
+        std::fill(d + ow1, d + p.out_w, 0.0f);
       }
-      const float* srow = src + (c * p.in_h + (r - p.top)) * p.in_w;
-      for (std::size_t ow = 0; ow < ow0; ow++) d[ow] = 0.0f;
-      for (std::size_t ow = ow0; ow < ow1; ow++) d[ow] = srow[static_cast<std::ptrdiff_t>(ow) + shift];
-      for (std::size_t ow = ow1; ow < p.out_w; ow++) d[ow] = 0.0f;
+      const std::size_t below = p.hp - p.top - p.in_h;
+      std::memset(d, 0, below * p.out_w * sizeof(float));
+      d += below * p.out_w;
     }
   }
   std::memset(dst + p.kw * rows * p.out_w, 0, (p.x_stride - p.kw * rows * p.out_w) * sizeof(float));
@@ -271,7 +275,12 @@ void col2im(float* x, const float* col, std::size_t cg, const Conv2dShape& s) {
           if (ih < 0 || ih >= static_cast<std::ptrdiff_t>(s.h)) continue;
           float* dst = xc + static_cast<std::size_t>(ih) * s.w;
           const float* src = row + oh * s.wo;
-          for (std::size_t ow = ow0; ow < ow1; ow++) dst[static_cast<std::ptrdiff_t>(ow * s.sw) + off_w] += src[ow];
+          if (s.sw == 1) {  // contiguous on both sides: a loop the compiler vectorizes
+            float* d = dst + off_w;
+            for (std::size_t ow = ow0; ow < ow1; ow++) d[ow] += src[ow];
+          } else {
+            for (std::size_t ow = ow0; ow < ow1; ow++) dst[static_cast<std::ptrdiff_t>(ow * s.sw) + off_w] += src[ow];
+          }
         }
       }
     }
