@@ -157,23 +157,28 @@ bool directCorrelate(float* out, const float* in, const float* packed_w, const f
   const ConvDirectKernels& kern = convDirectKernels(activeIsa());
   std::atomic<bool> ok{true};
   parallelFor(n, n >= 2 ? SIZE_MAX : 1, [&](std::size_t i) {
-    float* xp = colScratch().reserve(p.x_stride + p.out_ch * p.qpad);
+    // Whole tiles land in the output planes; a last tile running past the plane goes through
+    // `ext` (out_ch x nr) and only its valid columns are copied.
+    float* xp = colScratch().reserve(p.x_stride + p.out_ch * kern.nr);
     if (xp == nullptr) {
       ok.store(false);
       return;
     }
     float* ext = xp + p.x_stride;
     shiftedCopies(xp, in + i * p.in_ch * p.in_h * p.in_w, p);
-    for (std::size_t q0 = 0; q0 < p.qpad; q0 += kern.nr) {
+    float* dst = out + i * p.out_ch * p.q;
+    for (std::size_t q0 = 0; q0 < p.q; q0 += kern.nr) {  // a tile starting past q is all padding
       const std::size_t nr = std::min(kern.nr, p.qpad - q0);
+      const bool inside = q0 + nr <= p.q;
       for (std::size_t o0 = 0; o0 < p.out_ch; o0 += kern.mr) {
         const std::size_t mr = std::min(kern.mr, p.out_ch - o0);
         kern.forward(mr, nr, p.k, packed_w + o0 * p.k, bias != nullptr ? bias + o0 : nullptr, p.off.data(), xp + q0,
-                     ext + o0 * p.qpad + q0, p.qpad);
+                     inside ? dst + o0 * p.q + q0 : ext + o0 * kern.nr, inside ? p.q : kern.nr);
+      }
+      if (!inside) {
+        for (std::size_t o = 0; o < p.out_ch; o++) std::memcpy(dst + o * p.q + q0, ext + o * kern.nr, (p.q - q0) * sizeof(float));
       }
     }
-    float* dst = out + i * p.out_ch * p.q;
-    for (std::size_t o = 0; o < p.out_ch; o++) std::memcpy(dst + o * p.q, ext + o * p.qpad, p.q * sizeof(float));
   });
   return ok.load();
 }
