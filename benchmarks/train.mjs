@@ -11,6 +11,7 @@
 // The ratio is Keel (default threads) over PyTorch's best setting, named in the table.
 //   npm run bench:train [-- --quick] [-- --filter lenet] [-- --seconds 1]
 import { writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { machineDescription, median, parseBenchArgs, resultsPath, sampleSeconds, startPythonPeer } from './common.mjs';
 
@@ -80,7 +81,10 @@ const peers = [];
 for (const s of torchSettings) peers.push({ ...s, peer: await startPythonPeer('torch_train.py', s.env) });
 const torchInfo = peers.find((p) => p.peer.available)?.peer.hello.torch;
 console.log(`Keel (${machine.isa}, ${defaultThreads} threads) on ${machine.cpu}; peer: ${torchInfo ? `PyTorch ${torchInfo}` : `PyTorch missing (${peers[0].peer.reason})`}`);
-console.log(`${rounds} interleaved round(s) of ~${seconds} s per setting; medians of all step times\n`);
+// The machine is shared: say how busy it was, since a contended core slows the 2-thread
+// settings most (a worker descheduled mid-task holds up the whole step).
+const loadBefore = os.loadavg()[0];
+console.log(`${rounds} interleaved round(s) of ~${seconds} s per setting; medians of all step times; load average ${loadBefore.toFixed(2)} on ${os.cpus().length} CPUs\n`);
 
 // A PyTorch process whose OpenMP workers spin after its run would slow whatever runs next:
 // let them go to sleep first.
@@ -137,10 +141,11 @@ const table = [
   `|---|${keelCols.map(() => '---:').join('|')}|${torchCols.map(() => '---:').join('|')}|---:|---:|`,
   ...rows.map((r) => `| ${r.name} | ${r.keel.join(' | ')} | ${r.torch.join(' | ')} | ${r.best} | ${r.ratio} |`),
 ].join('\n');
-console.log(`\nsamples/s (median of ${rounds} interleaved rounds)\n\n${table}`);
+const loadAfter = os.loadavg()[0];
+console.log(`\nsamples/s (median of ${rounds} interleaved rounds; load average ${loadBefore.toFixed(2)} before, ${loadAfter.toFixed(2)} after)\n\n${table}`);
 const out = resultsPath('train', { quick, filter });
 writeFileSync(out, JSON.stringify({
-  machine: { ...machine, peer: torchInfo ? `pytorch ${torchInfo}` : null },
+  machine: { ...machine, peer: torchInfo ? `pytorch ${torchInfo}` : null, loadAverage: { before: loadBefore, after: loadAfter } },
   settings: { keel: keelSettings.map((t) => `${t}T`), pytorch: torchSettings.map(({ name, env }) => ({ name, env })) },
   results,
 }, null, 2) + '\n');
