@@ -43,6 +43,7 @@
         "native/kernels/index/index.cc",
         "native/kernels/random/philox.cc",
         "native/kernels/conv/conv.cc",
+        "native/kernels/conv/conv_direct_scalar.cc",
         "native/kernels/pool/pool.cc",
         "native/kernels/norm/batchnorm.cc",
         "native/kernels/optim/optim.cc",
@@ -65,6 +66,7 @@
           "type": "static_library",
           "sources": [
             "native/kernels/gemm/f32_gemm_avx2.cc",
+            "native/kernels/conv/conv_direct_avx2.cc",
             "native/kernels/elementwise/elementwise_avx2.cc",
             "native/kernels/reduce/reduce_avx2.cc",
             "native/kernels/rnn/lstm_cell_avx2.cc"
@@ -78,6 +80,7 @@
           "type": "static_library",
           "sources": [
             "native/kernels/gemm/f32_gemm_avx512.cc",
+            "native/kernels/conv/conv_direct_avx512.cc",
             "native/kernels/elementwise/elementwise_avx512.cc",
             "native/kernels/reduce/reduce_avx512.cc",
             "native/kernels/rnn/lstm_cell_avx512.cc"

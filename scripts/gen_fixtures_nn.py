@@ -154,6 +154,13 @@ def layer_cases():
     add("Conv2d(2, 3, [3, 2], padding='same', dilation=2)", S('Conv2d', 2, 3, [3, 2], padding='same', dilation=2), [1, 2, 6, 5], tol=CONV_TOL)
     add('Conv2d(3, 2, 1, bias=false)', S('Conv2d', 3, 2, 1, bias=False), [2, 3, 4, 4], tol=CONV_TOL)
     add('Conv2d(3, 4, 3) unbatched', S('Conv2d', 3, 4, 3, padding=[1, 0]), [3, 5, 5], tol=CONV_TOL)
+    # stride-1 convolutions on the direct kernels (native/kernels/conv/conv_direct.h): LeNet's two
+    # layers (5 samples: a run of 4 and one more in the weight gradient), 'same' padding (the
+    # direct input gradient too) and dilation
+    add('Conv2d(1, 6, 5, padding=2) LeNet layer 1', S('Conv2d', 1, 6, 5, padding=2), [5, 1, 12, 12], tol=CONV_TOL)
+    add('Conv2d(6, 16, 5) LeNet layer 2', S('Conv2d', 6, 16, 5), [5, 6, 14, 14], tol=CONV_TOL)
+    add('Conv2d(8, 5, 3, padding=1)', S('Conv2d', 8, 5, 3, padding=1), [3, 8, 9, 7], tol=CONV_TOL)
+    add('Conv2d(4, 6, [3, 5], padding=2, dilation=[2, 1])', S('Conv2d', 4, 6, [3, 5], padding=2, dilation=[2, 1]), [2, 4, 7, 9], tol=CONV_TOL)
     add('Conv1d(3, 4, 3, padding=1)', S('Conv1d', 3, 4, 3, padding=1), [2, 3, 7], tol=CONV_TOL)
     add('Conv1d(2, 4, 2, stride=2, groups=2)', S('Conv1d', 2, 4, 2, stride=2, groups=2), [2, 2, 8], tol=CONV_TOL)
     # pooling

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "check.h"
+#include "core/cpu.h"
 #include "core/thread_pool.h"
 #include "kernels/conv/conv.h"
 #include "kernels/norm/batchnorm.h"
@@ -96,6 +97,97 @@ TEST_CASE("conv2d forward matches direct convolution; backward passes the adjoin
     for (float v : gb) gbsum += v;
     CHECK_MSG(std::fabs(gsum - gbsum) < 1e-3, "conv bias gradient");
   }
+}
+
+// Gradients of the naive convolution in double: gx = dL/dx and gw = dL/dw for L = <conv(x), g>.
+void naiveConvGrads(const std::vector<float>& x, const std::vector<float>& w, const std::vector<float>& g,
+                    const Conv2dShape& s, std::vector<double>* gx, std::vector<double>* gw) {
+  const std::size_t cg = s.c / s.groups, og = s.o / s.groups;
+  gx->assign(x.size(), 0.0);
+  gw->assign(w.size(), 0.0);
+  for (std::size_t n = 0; n < s.n; n++)
+    for (std::size_t o = 0; o < s.o; o++)
+      for (std::size_t oh = 0; oh < s.ho; oh++)
+        for (std::size_t ow = 0; ow < s.wo; ow++) {
+          const double go = g[((n * s.o + o) * s.ho + oh) * s.wo + ow];
+          const std::size_t grp = o / og;
+          for (std::size_t c = 0; c < cg; c++)
+            for (std::size_t ki = 0; ki < s.kh; ki++)
+              for (std::size_t kj = 0; kj < s.kw; kj++) {
+                const long ih = static_cast<long>(oh * s.sh + ki * s.dh) - static_cast<long>(s.ph);
+                const long iw = static_cast<long>(ow * s.sw + kj * s.dw) - static_cast<long>(s.pw);
+                if (ih < 0 || iw < 0 || ih >= static_cast<long>(s.h) || iw >= static_cast<long>(s.w)) continue;
+                const std::size_t xi = ((n * s.c + grp * cg + c) * s.h + ih) * s.w + iw;
+                const std::size_t wi = ((o * cg + c) * s.kh + ki) * s.kw + kj;
+                (*gx)[xi] += go * w[wi];
+                (*gw)[wi] += go * x[xi];
+              }
+        }
+}
+
+std::vector<Isa> convIsas() {
+  std::vector<Isa> out;
+  for (int i = 0; i < kIsaCount; i++)
+    if (isaSupported(static_cast<Isa>(i))) out.push_back(static_cast<Isa>(i));
+  return out;
+}
+
+TEST_CASE("stride-1 convolutions (the direct kernels) match naive loops under every ISA, bit-identical across threads") {
+  std::mt19937 rng(17);
+  const Isa saved = activeIsa();
+  // LeNet's layers, paddings 0..k-1, dilation, odd widths, one row, 1 and 32 channels, and
+  // one just past the direct path's channel limit (33) for comparison.
+  const Conv2dShape shapes[] = {
+      convShape(9, 1, 28, 28, 6, 5, 1, 2, 1, 1),  convShape(9, 6, 14, 14, 16, 5, 1, 0, 1, 1),
+      convShape(5, 3, 7, 11, 5, 3, 1, 1, 1, 1),   convShape(3, 2, 9, 6, 9, 3, 1, 2, 1, 1),
+      convShape(2, 4, 10, 9, 3, 3, 1, 2, 2, 1),   convShape(4, 32, 6, 5, 32, 3, 1, 1, 1, 1),
+      convShape(2, 5, 1, 17, 7, 1, 1, 0, 1, 1),   convShape(2, 33, 5, 5, 33, 3, 1, 1, 1, 1),
+      convShape(6, 2, 5, 5, 1, 5, 1, 4, 1, 1),
+  };
+  for (Conv2dShape s : shapes) {
+    if (s.kh == 1) {  // a 1 x k kernel: not pointwise, height 1
+      s.kw = 5;
+      s.pw = 2;
+      s.wo = convOutputSize(s.w, s.kw, s.sw, s.pw, s.dw);
+    }
+    auto x = randomVector(s.n * s.c * s.h * s.w, rng), w = randomVector(s.o * s.c * s.kh * s.kw, rng), b = randomVector(s.o, rng);
+    auto g = randomVector(s.n * s.o * s.ho * s.wo, rng);
+    const auto want = naiveConv(x, w, b, s);
+    std::vector<double> want_gx, want_gw;
+    naiveConvGrads(x, w, g, s, &want_gx, &want_gw);
+    const double tol_fwd = 1e-5 * (1 + s.c * s.kh * s.kw), tol_gx = 1e-5 * (1 + s.o * s.kh * s.kw),
+                 tol_gw = 1e-5 * (1 + s.n * s.ho * s.wo);
+    for (Isa isa : convIsas()) {
+      setActiveIsa(isa);
+      std::vector<float> ref_out, ref_gx, ref_gw;
+      for (std::size_t threads : {1, 2, 3}) {
+        setNumThreads(threads);
+        std::vector<float> out(g.size(), NAN), gx(x.size(), NAN), gw(w.size(), NAN), gb(s.o);
+        CHECK(conv2dForward(out.data(), x.data(), w.data(), b.data(), s));
+        CHECK(conv2dBackwardInput(gx.data(), g.data(), w.data(), s));
+        CHECK(conv2dBackwardWeight(gw.data(), gb.data(), g.data(), x.data(), s));
+        const std::string where = std::string(isaName(isa)) + " c=" + std::to_string(s.c) + " o=" + std::to_string(s.o) +
+                                  " h=" + std::to_string(s.h) + " w=" + std::to_string(s.w) + " pad=" + std::to_string(s.ph) +
+                                  " dil=" + std::to_string(s.dh) + " threads=" + std::to_string(threads);
+        double e_out = 0, e_gx = 0, e_gw = 0;
+        for (std::size_t i = 0; i < out.size(); i++) e_out = std::max(e_out, std::fabs(out[i] - want[i]));
+        for (std::size_t i = 0; i < gx.size(); i++) e_gx = std::max(e_gx, std::fabs(gx[i] - want_gx[i]));
+        for (std::size_t i = 0; i < gw.size(); i++) e_gw = std::max(e_gw, std::fabs(gw[i] - want_gw[i]));
+        CHECK_MSG(e_out < tol_fwd, "forward error " + std::to_string(e_out) + " " + where);
+        CHECK_MSG(e_gx < tol_gx, "input gradient error " + std::to_string(e_gx) + " " + where);
+        CHECK_MSG(e_gw < tol_gw, "weight gradient error " + std::to_string(e_gw) + " " + where);
+        if (ref_out.empty()) {
+          ref_out = out;
+          ref_gx = gx;
+          ref_gw = gw;
+        } else {
+          CHECK_MSG(out == ref_out && gx == ref_gx && gw == ref_gw, "not bit-identical across threads: " + where);
+        }
+      }
+    }
+  }
+  setActiveIsa(saved);
+  setNumThreads(2);
 }
 
 TEST_CASE("conv2d is bit-identical across thread counts") {
@@ -198,6 +290,42 @@ TEST_CASE("max pooling propagates NaN and points at the last NaN of the window, 
   CHECK(std::isnan(out[0]));
   CHECK(idx[0] == 4);  // the NaNs are at 1 and 4; PyTorch's loop ends on the last
   CHECK(out[1] == 9.0f && idx[1] == 6);
+}
+
+TEST_CASE("2x2 max pooling (the fast path) gives the first max of each window, odd sizes and ties included") {
+  std::mt19937 rng(11);
+  std::uniform_int_distribution<int> d(-2, 2);  // few values: many ties
+  for (std::size_t h : {2, 5, 8}) {
+    Pool2dShape s{3, h, h + 1, 2, 2, 2, 2, 0, 0, 1, 1, h / 2, (h + 1) / 2};
+    std::vector<float> x(s.planes * s.h * s.w);
+    for (auto& v : x) v = static_cast<float>(d(rng));
+    x[0] = -INFINITY;
+    x[1] = -INFINITY;
+    x[s.w] = -INFINITY;
+    x[s.w + 1] = -INFINITY;  // a window of -inf points at its first tap
+    std::vector<float> out(s.planes * s.ho * s.wo), plain(out.size());
+    std::vector<int32_t> idx(out.size());
+    maxPool2dForward(out.data(), idx.data(), x.data(), s);
+    maxPool2dForward(plain.data(), nullptr, x.data(), s);
+    CHECK(out == plain);
+    for (std::size_t p = 0; p < s.planes; p++)
+      for (std::size_t oh = 0; oh < s.ho; oh++)
+        for (std::size_t ow = 0; ow < s.wo; ow++) {
+          float best = -INFINITY;
+          std::size_t at = (2 * oh) * s.w + 2 * ow;
+          for (std::size_t ki = 0; ki < 2; ki++)
+            for (std::size_t kj = 0; kj < 2; kj++) {
+              const std::size_t i = (2 * oh + ki) * s.w + 2 * ow + kj;
+              if (x[p * s.h * s.w + i] > best) {
+                best = x[p * s.h * s.w + i];
+                at = i;
+              }
+            }
+          const std::size_t o = (p * s.ho + oh) * s.wo + ow;
+          CHECK(out[o] == best);
+          CHECK(idx[o] == static_cast<int32_t>(at));
+        }
+  }
 }
 
 #include "kernels/rnn/lstm.h"

@@ -61,7 +61,47 @@ inline void validTaps(std::size_t o, std::size_t stride, std::size_t pad, std::s
   *k1 = hi;
 }
 
+namespace {
+
+// One max-pool window, scanned in PyTorch's order (rows, then columns) with PyTorch's rule: a
+// tap replaces the running max when it is greater or NaN. So the result is the max, or the
+// last NaN; the index the first tap holding the max, or that last NaN. Written with selects,
+// not branches: which tap wins is data, and mispredicted branches cost more than the scan.
+struct MaxTap {
+  float best;
+  int32_t at;
+};
+
+inline void maxTap(MaxTap& m, float v, std::ptrdiff_t idx) {
+  const bool take = (v > m.best) | (v != v);
+  m.best = take ? v : m.best;
+  m.at = take ? static_cast<int32_t>(idx) : m.at;
+}
+
+// The common case: 2x2 windows, stride 2, no padding or dilation (every window inside).
+template <bool kIndices>
+void maxPool2x2Plane(float* op, int32_t* ip, const float* xp, const Pool2dShape& s) {
+  const std::ptrdiff_t w = static_cast<std::ptrdiff_t>(s.w);
+  for (std::size_t oh = 0; oh < s.ho; oh++) {
+    const std::ptrdiff_t r0 = static_cast<std::ptrdiff_t>(2 * oh) * w, r1 = r0 + w;
+    for (std::size_t ow = 0; ow < s.wo; ow++) {
+      const std::ptrdiff_t c = static_cast<std::ptrdiff_t>(2 * ow);
+      MaxTap m{-std::numeric_limits<float>::infinity(), static_cast<int32_t>(r0 + c)};
+      maxTap(m, xp[r0 + c], r0 + c);
+      maxTap(m, xp[r0 + c + 1], r0 + c + 1);
+      maxTap(m, xp[r1 + c], r1 + c);
+      maxTap(m, xp[r1 + c + 1], r1 + c + 1);
+      op[oh * s.wo + ow] = m.best;
+      if (kIndices) ip[oh * s.wo + ow] = m.at;
+    }
+  }
+}
+
+}  // namespace
+
 void maxPool2dForward(float* out, int32_t* indices, const float* x, const Pool2dShape& s) {
+  const bool two_by_two = s.kh == 2 && s.kw == 2 && s.sh == 2 && s.sw == 2 && s.ph == 0 && s.pw == 0 &&
+                          s.dh == 1 && s.dw == 1 && 2 * s.ho <= s.h && 2 * s.wo <= s.w;
   // The valid taps of each output row and column are the same for every plane: find them once.
   std::vector<std::size_t> ki0(s.ho), ki1(s.ho), kj0(s.wo), kj1(s.wo);
   for (std::size_t oh = 0; oh < s.ho; oh++) validTaps(oh, s.sh, s.ph, s.dh, s.kh, s.h, &ki0[oh], &ki1[oh]);
@@ -70,42 +110,31 @@ void maxPool2dForward(float* out, int32_t* indices, const float* x, const Pool2d
     const float* xp = x + p * s.h * s.w;
     float* op = out + p * s.ho * s.wo;
     int32_t* ip = indices ? indices + p * s.ho * s.wo : nullptr;
+    if (two_by_two) {
+      if (ip) maxPool2x2Plane<true>(op, ip, xp, s);
+      else maxPool2x2Plane<false>(op, ip, xp, s);
+      return;
+    }
     for (std::size_t oh = 0; oh < s.ho; oh++) {
       const std::ptrdiff_t h0 = static_cast<std::ptrdiff_t>(oh * s.sh) - static_cast<std::ptrdiff_t>(s.ph);
       for (std::size_t ow = 0; ow < s.wo; ow++) {
         const std::ptrdiff_t w0 = static_cast<std::ptrdiff_t>(ow * s.sw) - static_cast<std::ptrdiff_t>(s.pw);
-        if (ki0[oh] >= ki1[oh] || kj0[ow] >= kj1[ow]) {  // a window entirely in the padding
-          op[oh * s.wo + ow] = -std::numeric_limits<float>::infinity();
-          if (ip) ip[oh * s.wo + ow] = 0;
-          continue;
+        // A window entirely in the padding gives -inf at index 0; otherwise the scan starts at
+        // its first valid tap.
+        MaxTap m{-std::numeric_limits<float>::infinity(), 0};
+        if (ki0[oh] < ki1[oh] && kj0[ow] < kj1[ow]) {
+          m.at = static_cast<int32_t>((h0 + static_cast<std::ptrdiff_t>(ki0[oh] * s.dh)) * static_cast<std::ptrdiff_t>(s.w) + w0 +
+                                      static_cast<std::ptrdiff_t>(kj0[ow] * s.dw));
         }
-        // Max in a form the compiler turns into maxss (NaNs are dropped by it and counted
-        // aside); then, only if indices are wanted, the first tap holding the max (or the last
-        // NaN, which is what PyTorch's loop ends on).
-        float best = -std::numeric_limits<float>::infinity();
-        int nan = 0;
         for (std::size_t ki = ki0[oh]; ki < ki1[oh]; ki++) {
-          const float* row = xp + (h0 + static_cast<std::ptrdiff_t>(ki * s.dh)) * static_cast<std::ptrdiff_t>(s.w) + w0;
+          const std::ptrdiff_t row = (h0 + static_cast<std::ptrdiff_t>(ki * s.dh)) * static_cast<std::ptrdiff_t>(s.w) + w0;
           for (std::size_t kj = kj0[ow]; kj < kj1[ow]; kj++) {
-            const float v = row[kj * s.dw];
-            best = v > best ? v : best;
-            nan |= v != v;
+            const std::ptrdiff_t idx = row + static_cast<std::ptrdiff_t>(kj * s.dw);
+            maxTap(m, xp[idx], idx);
           }
         }
-        std::ptrdiff_t at = -1;
-        if (nan) best = std::numeric_limits<float>::quiet_NaN();
-        if (ip) {
-          for (std::size_t ki = ki0[oh]; ki < ki1[oh]; ki++) {
-            const std::ptrdiff_t row = (h0 + static_cast<std::ptrdiff_t>(ki * s.dh)) * static_cast<std::ptrdiff_t>(s.w) + w0;
-            for (std::size_t kj = kj0[ow]; kj < kj1[ow]; kj++) {
-              const std::ptrdiff_t idx = row + static_cast<std::ptrdiff_t>(kj * s.dw);
-              const float v = xp[idx];
-              if (nan ? v != v : (v == best && at < 0)) at = idx;
-            }
-          }
-        }
-        op[oh * s.wo + ow] = best;
-        if (ip) ip[oh * s.wo + ow] = static_cast<int32_t>(at < 0 ? 0 : at);
+        op[oh * s.wo + ow] = m.best;
+        if (ip) ip[oh * s.wo + ow] = m.at;
       }
     }
   });
