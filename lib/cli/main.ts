@@ -277,7 +277,7 @@ async function train(argv: string[], io: CliIO): Promise<number> {
   const { stats, transform } = prepare(data, s.augment);
 
   io.out(`keel train: ${s.modelName} on ${data.name} (${data.train.length.toLocaleString('en-US')} train / ${data.test.length.toLocaleString('en-US')} test samples, ${data.source})`);
-  io.out(`  ${s.optimizer} lr ${s.lr} (${s.schedule} schedule), batch ${s.batchSize}, ${s.epochs} epochs, ${transform ? 'augmented' : 'no augmentation'}, ${getNumThreads()} threads, ${cpuInfo().isa}`);
+  io.out(`  ${s.optimizer} lr ${s.lr} (${s.schedule} schedule), batch ${s.batchSize}, ${s.epochs} epoch${s.epochs === 1 ? '' : 's'}, ${transform ? 'augmented' : 'no augmentation'}, ${getNumThreads()} threads, ${cpuInfo().isa}`);
   manualSeed(s.seed);
   const model = createModel(s.modelName, config);
   const optimizer = buildOptimizer(model, s);
