@@ -5,7 +5,9 @@
   "target_defaults": {
     "cflags!": ["-fno-exceptions"],
     "cflags_cc!": ["-fno-exceptions", "-std=gnu++17"],
-    "cflags_cc": ["-std=c++17", "-O3", "-fexceptions"],
+    # -fno-math-errno: nothing reads errno, and without it GCC keeps sqrt scalar (to set errno
+    # on a negative argument), so loops with a sqrt (the optimizers) do not vectorize.
+    "cflags_cc": ["-std=c++17", "-O3", "-fexceptions", "-fno-math-errno"],
     "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")", "native"],
     "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS", "NODE_ADDON_API_DISABLE_DEPRECATED"],
     "xcode_settings": {
@@ -81,6 +83,7 @@
           "sources": [
             "native/kernels/gemm/f32_gemm_avx512.cc",
             "native/kernels/conv/conv_direct_avx512.cc",
+            "native/kernels/pool/pool_2x2_avx512.cc",
             "native/kernels/elementwise/elementwise_avx512.cc",
             "native/kernels/reduce/reduce_avx512.cc",
             "native/kernels/rnn/lstm_cell_avx512.cc"

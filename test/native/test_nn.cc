@@ -281,51 +281,86 @@ TEST_CASE("batch norm forward normalizes each channel and updates running stats"
 }
 
 TEST_CASE("max pooling propagates NaN and points at the last NaN of the window, as PyTorch") {
-  Pool2dShape s{1, 2, 4, 2, 2, 2, 2, 0, 0, 1, 1, 1, 2};
-  const float nan = std::nanf("");
-  std::vector<float> x = {1, nan, 3, 4, nan, 2, 9, 8};
-  std::vector<float> out(2);
-  std::vector<int32_t> idx(2);
-  maxPool2dForward(out.data(), idx.data(), x.data(), s);
-  CHECK(std::isnan(out[0]));
-  CHECK(idx[0] == 4);  // the NaNs are at 1 and 4; PyTorch's loop ends on the last
-  CHECK(out[1] == 9.0f && idx[1] == 6);
+  const Isa saved = activeIsa();
+  for (Isa isa : convIsas()) {
+    setActiveIsa(isa);
+    Pool2dShape s{1, 2, 4, 2, 2, 2, 2, 0, 0, 1, 1, 1, 2};
+    const float nan = std::nanf("");
+    std::vector<float> x = {1, nan, 3, 4, nan, 2, 9, 8};
+    std::vector<float> out(2);
+    std::vector<int32_t> idx(2);
+    maxPool2dForward(out.data(), idx.data(), x.data(), s);
+    CHECK(std::isnan(out[0]));
+    CHECK(idx[0] == 4);  // the NaNs are at 1 and 4; PyTorch's loop ends on the last
+    CHECK(out[1] == 9.0f && idx[1] == 6);
+  }
+  setActiveIsa(saved);
 }
 
 TEST_CASE("2x2 max pooling (the fast path) gives the first max of each window, odd sizes and ties included") {
-  std::mt19937 rng(11);
-  std::uniform_int_distribution<int> d(-2, 2);  // few values: many ties
-  for (std::size_t h : {2, 5, 8}) {
-    Pool2dShape s{3, h, h + 1, 2, 2, 2, 2, 0, 0, 1, 1, h / 2, (h + 1) / 2};
-    std::vector<float> x(s.planes * s.h * s.w);
-    for (auto& v : x) v = static_cast<float>(d(rng));
-    x[0] = -INFINITY;
-    x[1] = -INFINITY;
-    x[s.w] = -INFINITY;
-    x[s.w + 1] = -INFINITY;  // a window of -inf points at its first tap
-    std::vector<float> out(s.planes * s.ho * s.wo), plain(out.size());
-    std::vector<int32_t> idx(out.size());
-    maxPool2dForward(out.data(), idx.data(), x.data(), s);
-    maxPool2dForward(plain.data(), nullptr, x.data(), s);
-    CHECK(out == plain);
-    for (std::size_t p = 0; p < s.planes; p++)
-      for (std::size_t oh = 0; oh < s.ho; oh++)
-        for (std::size_t ow = 0; ow < s.wo; ow++) {
-          float best = -INFINITY;
-          std::size_t at = (2 * oh) * s.w + 2 * ow;
-          for (std::size_t ki = 0; ki < 2; ki++)
-            for (std::size_t kj = 0; kj < 2; kj++) {
-              const std::size_t i = (2 * oh + ki) * s.w + 2 * ow + kj;
-              if (x[p * s.h * s.w + i] > best) {
-                best = x[p * s.h * s.w + i];
-                at = i;
+  const Isa saved = activeIsa();
+  for (Isa isa : convIsas()) {
+    setActiveIsa(isa);
+    std::mt19937 rng(11);
+    std::uniform_int_distribution<int> d(-2, 2);  // few values: many ties
+    for (std::size_t h : {2, 5, 8, 34, 67}) {
+      Pool2dShape s{3, h, h + 1, 2, 2, 2, 2, 0, 0, 1, 1, h / 2, (h + 1) / 2};
+      std::vector<float> x(s.planes * s.h * s.w);
+      for (auto& v : x) v = static_cast<float>(d(rng));
+      x[0] = -INFINITY;
+      x[1] = -INFINITY;
+      x[s.w] = -INFINITY;
+      x[s.w + 1] = -INFINITY;  // a window of -inf points at its first tap
+      std::vector<float> out(s.planes * s.ho * s.wo), plain(out.size());
+      std::vector<int32_t> idx(out.size());
+      maxPool2dForward(out.data(), idx.data(), x.data(), s);
+      maxPool2dForward(plain.data(), nullptr, x.data(), s);
+      CHECK(out == plain);
+      for (std::size_t p = 0; p < s.planes; p++)
+        for (std::size_t oh = 0; oh < s.ho; oh++)
+          for (std::size_t ow = 0; ow < s.wo; ow++) {
+            float best = -INFINITY;
+            std::size_t at = (2 * oh) * s.w + 2 * ow;
+            for (std::size_t ki = 0; ki < 2; ki++)
+              for (std::size_t kj = 0; kj < 2; kj++) {
+                const std::size_t i = (2 * oh + ki) * s.w + 2 * ow + kj;
+                if (x[p * s.h * s.w + i] > best) {
+                  best = x[p * s.h * s.w + i];
+                  at = i;
+                }
               }
-            }
-          const std::size_t o = (p * s.ho + oh) * s.wo + ow;
-          CHECK(out[o] == best);
-          CHECK(idx[o] == static_cast<int32_t>(at));
-        }
+            const std::size_t o = (p * s.ho + oh) * s.wo + ow;
+            CHECK(out[o] == best);
+            CHECK(idx[o] == static_cast<int32_t>(at));
+          }
+    }
   }
+  setActiveIsa(saved);
+}
+
+TEST_CASE("2x2 max pooling backward (the fast path) matches scattering by index, odd sizes and NaN included") {
+  const Isa saved = activeIsa();
+  for (Isa isa : convIsas()) {
+    setActiveIsa(isa);
+    std::mt19937 rng(12);
+    std::uniform_int_distribution<int> d(-2, 2);
+    for (std::size_t h : {2, 5, 8, 34, 67}) {
+      Pool2dShape s{3, h, h + 1, 2, 2, 2, 2, 0, 0, 1, 1, h / 2, (h + 1) / 2};
+      std::vector<float> x(s.planes * s.h * s.w);
+      for (auto& v : x) v = static_cast<float>(d(rng));
+      x[1] = std::nanf("");
+      std::vector<float> out(s.planes * s.ho * s.wo), go(out.size());
+      for (auto& v : go) v = static_cast<float>(d(rng)) + 0.5f;
+      std::vector<int32_t> idx(out.size());
+      maxPool2dForward(out.data(), idx.data(), x.data(), s);
+      std::vector<float> gx(x.size(), 7.0f), want(x.size(), 0.0f);  // stale values must be overwritten
+      maxPool2dBackward(gx.data(), go.data(), idx.data(), s);
+      for (std::size_t p = 0; p < s.planes; p++)
+        for (std::size_t o = 0; o < s.ho * s.wo; o++) want[p * s.h * s.w + idx[p * s.ho * s.wo + o]] += go[p * s.ho * s.wo + o];
+      CHECK(gx == want);
+    }
+  }
+  setActiveIsa(saved);
 }
 
 #include "kernels/rnn/lstm.h"

@@ -46,6 +46,10 @@ constexpr double kMinMacsPerThread = 450000.0;
 // The same threshold for one product of a batch, per thread, before the batch stops being
 // spread over threads one product each.
 constexpr double kMinMacsPerBatchedProduct = 96.0 * 96.0 * 96.0;
+// Rectangles per thread of a parallel product (see sgemm), each of at least this many
+// multiply-adds so that the panels a rectangle packs stay small beside its arithmetic.
+constexpr std::size_t kRectanglesPerThread = 4;
+constexpr double kMinMacsPerRectangle = 450000.0;
 
 ScratchBuffer& threadScratch() {
   thread_local ScratchBuffer scratch;
@@ -257,10 +261,16 @@ bool sgemm(const SgemmArgs& g, std::size_t max_threads) {
   threads = std::min(threads, static_cast<std::size_t>(std::max(1.0, macs / kMinMacsPerThread)));
   if (threads <= 1) return runRectangle(kern, g, sup, 0, g.m, 0, g.n);
 
-  const Grid grid = chooseGrid(kern, g.m, g.n, g.k, threads);
+  // More rectangles than threads, claimed as threads come free: a worker that starts late or
+  // is descheduled (another process on its core) then leaves its share to the others instead
+  // of the whole step waiting for its one half. Each C element is still one rectangle's full
+  // k loop, so the bits do not depend on the cut.
+  const std::size_t tasks = std::min(threads * kRectanglesPerThread,
+                                     std::max<std::size_t>(threads, static_cast<std::size_t>(macs / kMinMacsPerRectangle)));
+  const Grid grid = chooseGrid(kern, g.m, g.n, g.k, tasks);
   const std::size_t m_tiles = ceilDiv(g.m, kern.mr), n_tiles = ceilDiv(g.n, kern.nr);
   std::atomic<bool> ok{true};
-  parallelFor(grid.tm * grid.tn, grid.tm * grid.tn, [&](std::size_t t) {
+  parallelFor(grid.tm * grid.tn, threads, [&](std::size_t t) {
     const std::size_t bi = t / grid.tn, bj = t % grid.tn;
     // Balanced split of whole tiles: band b gets tiles [b*T/parts, (b+1)*T/parts).
     const std::size_t m0 = std::min(g.m, bi * m_tiles / grid.tm * kern.mr);

@@ -17,6 +17,25 @@ void forChunks(std::size_t n, const Fn& fn) {
   parallelFor(chunks, n >= 4 * kChunk ? SIZE_MAX : 1, [&](std::size_t c) { fn(c * kChunk, std::min(n, (c + 1) * kChunk)); });
 }
 
+// Plain Adam (no decay, maximize or amsgrad) over [b, e) as a branch-free loop the compiler
+// vectorizes (it needs -fno-math-errno for the sqrt; vector sqrt and division are correctly
+// rounded like the scalar ones): adamStep's general loop operation for operation, so the same
+// bits, without a scalar sqrt and division per element.
+void adamPlainRange(float* __restrict param, const float* __restrict grad, float* __restrict exp_avg,
+                    float* __restrict exp_avg_sq, std::size_t b, std::size_t e, float beta1, float beta2, float eps,
+                    float step_size, float bc2_sqrt) {
+  const float one_m_beta1 = 1 - beta1, one_m_beta2 = 1 - beta2;
+  for (std::size_t i = b; i < e; i++) {
+    const float g = grad[i];
+    const float m = exp_avg[i] + one_m_beta1 * (g - exp_avg[i]);
+    const float v = exp_avg_sq[i] * beta2 + one_m_beta2 * g * g;
+    exp_avg[i] = m;
+    exp_avg_sq[i] = v;
+    const float denom = std::sqrt(v) / bc2_sqrt + eps;
+    param[i] = param[i] - step_size * (m / denom);
+  }
+}
+
 }  // namespace
 
 void sgdStep(float* param, const float* grad, float* buf, std::size_t n, const OptimHyper& h) {
@@ -52,6 +71,12 @@ void adamStep(float* param, const float* grad, float* exp_avg, float* exp_avg_sq
   const double bc2 = 1 - std::pow(static_cast<double>(h.beta2), h.step);
   const float step_size = static_cast<float>(h.lr / bc1);
   const float bc2_sqrt = static_cast<float>(std::sqrt(bc2));
+  if (!h.maximize && !h.decoupled && h.weight_decay == 0 && !h.amsgrad) {
+    forChunks(n, [&](std::size_t b, std::size_t e) {
+      adamPlainRange(param, grad, exp_avg, exp_avg_sq, b, e, h.beta1, h.beta2, h.eps, step_size, bc2_sqrt);
+    });
+    return;
+  }
   forChunks(n, [&](std::size_t b, std::size_t e) {
     for (std::size_t i = b; i < e; i++) {
       float g = h.maximize ? -grad[i] : grad[i];

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "../../core/thread_pool.h"
+#include "pool_2x2.h"
 
 namespace keel {
 namespace {
@@ -78,30 +79,70 @@ inline void maxTap(MaxTap& m, float v, std::ptrdiff_t idx) {
   m.at = take ? static_cast<int32_t>(idx) : m.at;
 }
 
-// The common case: 2x2 windows, stride 2, no padding or dilation (every window inside).
+// The common case: 2x2 windows, stride 2, no padding or dilation (pool_2x2.h). The reference
+// row kernels: loops the compiler vectorizes (stride-2 loads, compares and selects). The scan
+// above with its first tap taken as is (a tap beats -inf unless it is -inf itself, when it is
+// kept anyway at the same index), so the same values and indices.
 template <bool kIndices>
-void maxPool2x2Plane(float* op, int32_t* ip, const float* xp, const Pool2dShape& s) {
-  const std::ptrdiff_t w = static_cast<std::ptrdiff_t>(s.w);
-  for (std::size_t oh = 0; oh < s.ho; oh++) {
-    const std::ptrdiff_t r0 = static_cast<std::ptrdiff_t>(2 * oh) * w, r1 = r0 + w;
-    for (std::size_t ow = 0; ow < s.wo; ow++) {
-      const std::ptrdiff_t c = static_cast<std::ptrdiff_t>(2 * ow);
-      MaxTap m{-std::numeric_limits<float>::infinity(), static_cast<int32_t>(r0 + c)};
-      maxTap(m, xp[r0 + c], r0 + c);
-      maxTap(m, xp[r0 + c + 1], r0 + c + 1);
-      maxTap(m, xp[r1 + c], r1 + c);
-      maxTap(m, xp[r1 + c + 1], r1 + c + 1);
-      op[oh * s.wo + ow] = m.best;
-      if (kIndices) ip[oh * s.wo + ow] = m.at;
-    }
+void maxPool2x2Row(float* __restrict op, int32_t* __restrict ip, const float* __restrict r0,
+                   const float* __restrict r1, std::size_t wo, int32_t i0, int32_t i1) {
+  for (std::size_t ow = 0; ow < wo; ow++) {
+    const int32_t c = static_cast<int32_t>(2 * ow);
+    const float a = r0[2 * ow], b = r0[2 * ow + 1], d = r1[2 * ow], e = r1[2 * ow + 1];
+    float best = a;
+    int32_t at = i0 + c;
+    bool take = (b > best) | (b != b);
+    best = take ? b : best;
+    at = take ? i0 + c + 1 : at;
+    take = (d > best) | (d != d);
+    best = take ? d : best;
+    at = take ? i1 + c : at;
+    take = (e > best) | (e != e);
+    best = take ? e : best;
+    at = take ? i1 + c + 1 : at;
+    op[ow] = best;
+    if (kIndices) ip[ow] = at;
   }
+}
+
+void f32_maxpool_2x2__scalar(float* op, int32_t* ip, const float* r0, const float* r1, std::size_t wo, int32_t i0,
+                             int32_t i1) {
+  if (ip != nullptr) maxPool2x2Row<true>(op, ip, r0, r1, wo, i0, i1);
+  else maxPool2x2Row<false>(op, ip, r0, r1, wo, i0, i1);
+}
+
+void maxPool2x2Plane(const MaxPool2x2Kernels& kern, float* op, int32_t* ip, const float* xp, const Pool2dShape& s) {
+  for (std::size_t oh = 0; oh < s.ho; oh++) {
+    const std::size_t r0 = 2 * oh * s.w, r1 = r0 + s.w;
+    kern.forward_row(op + oh * s.wo, ip != nullptr ? ip + oh * s.wo : nullptr, xp + r0, xp + r1, s.wo,
+                     static_cast<int32_t>(r0), static_cast<int32_t>(r1));
+  }
+}
+
+// Backward of the same windows: they do not overlap, so each input of a window gets its
+// output's gradient if it is the window's argmax and 0 otherwise; written, not accumulated.
+void f32_maxpool_2x2_backward__scalar(float* __restrict g0, float* __restrict g1, const float* __restrict go,
+                           const int32_t* __restrict ip, std::size_t wo, int32_t i0, int32_t i1) {
+  for (std::size_t ow = 0; ow < wo; ow++) {
+    const int32_t c = static_cast<int32_t>(2 * ow), at = ip[ow];
+    const float g = go[ow];
+    g0[2 * ow] = at == i0 + c ? g : 0.0f;
+    g0[2 * ow + 1] = at == i0 + c + 1 ? g : 0.0f;
+    g1[2 * ow] = at == i1 + c ? g : 0.0f;
+    g1[2 * ow + 1] = at == i1 + c + 1 ? g : 0.0f;
+  }
+}
+
+bool isMaxPool2x2(const Pool2dShape& s) {
+  return s.kh == 2 && s.kw == 2 && s.sh == 2 && s.sw == 2 && s.ph == 0 && s.pw == 0 && s.dh == 1 && s.dw == 1 &&
+         2 * s.ho <= s.h && 2 * s.wo <= s.w;
 }
 
 }  // namespace
 
 void maxPool2dForward(float* out, int32_t* indices, const float* x, const Pool2dShape& s) {
-  const bool two_by_two = s.kh == 2 && s.kw == 2 && s.sh == 2 && s.sw == 2 && s.ph == 0 && s.pw == 0 &&
-                          s.dh == 1 && s.dw == 1 && 2 * s.ho <= s.h && 2 * s.wo <= s.w;
+  const bool two_by_two = isMaxPool2x2(s);
+  const MaxPool2x2Kernels& kern = maxPool2x2Kernels(activeIsa());
   // The valid taps of each output row and column are the same for every plane: find them once.
   std::vector<std::size_t> ki0(s.ho), ki1(s.ho), kj0(s.wo), kj1(s.wo);
   for (std::size_t oh = 0; oh < s.ho; oh++) validTaps(oh, s.sh, s.ph, s.dh, s.kh, s.h, &ki0[oh], &ki1[oh]);
@@ -111,8 +152,7 @@ void maxPool2dForward(float* out, int32_t* indices, const float* x, const Pool2d
     float* op = out + p * s.ho * s.wo;
     int32_t* ip = indices ? indices + p * s.ho * s.wo : nullptr;
     if (two_by_two) {
-      if (ip) maxPool2x2Plane<true>(op, ip, xp, s);
-      else maxPool2x2Plane<false>(op, ip, xp, s);
+      maxPool2x2Plane(kern, op, ip, xp, s);
       return;
     }
     for (std::size_t oh = 0; oh < s.ho; oh++) {
@@ -141,12 +181,29 @@ void maxPool2dForward(float* out, int32_t* indices, const float* x, const Pool2d
 }
 
 void maxPool2dBackward(float* grad_x, const float* grad_out, const int32_t* indices, const Pool2dShape& s) {
+  const bool two_by_two = isMaxPool2x2(s);
+  const MaxPool2x2Kernels& kern = maxPool2x2Kernels(activeIsa());
   forPlanes(s.planes, s.ho * s.wo, [&](std::size_t p) {
     float* gx = grad_x + p * s.h * s.w;
-    std::memset(gx, 0, s.h * s.w * sizeof(float));
     const float* go = grad_out + p * s.ho * s.wo;
     const int32_t* ip = indices + p * s.ho * s.wo;
     const std::size_t plane = s.h * s.w;
+    if (two_by_two) {
+      // Indices come from the forward pass of the same shape, so each lies in its window.
+      for (std::size_t oh = 0; oh < s.ho; oh++) {
+        const std::size_t r0 = 2 * oh * s.w, r1 = r0 + s.w;
+        kern.backward_row(gx + r0, gx + r1, go + oh * s.wo, ip + oh * s.wo, s.wo, static_cast<int32_t>(r0),
+                              static_cast<int32_t>(r1));
+        // An odd last column is in no window.
+        if (2 * s.wo < s.w) {
+          std::fill(gx + r0 + 2 * s.wo, gx + r0 + s.w, 0.0f);
+          std::fill(gx + r1 + 2 * s.wo, gx + r1 + s.w, 0.0f);
+        }
+      }
+      std::fill(gx + 2 * s.ho * s.w, gx + plane, 0.0f);  // and so is an odd last row
+      return;
+    }
+    std::memset(gx, 0, s.h * s.w * sizeof(float));
     for (std::size_t i = 0; i < s.ho * s.wo; i++) {
       const std::size_t idx = static_cast<std::size_t>(ip[i]);
       if (idx < plane) gx[idx] += go[i];
@@ -247,6 +304,20 @@ void adaptiveAvgPool2dBackward(float* grad_x, const float* grad_out, std::size_t
       }
     }
   });
+}
+
+const MaxPool2x2Kernels& maxPool2x2KernelsScalar() {
+  static const MaxPool2x2Kernels kernels{"f32_maxpool_2x2__scalar", f32_maxpool_2x2__scalar,
+                                         f32_maxpool_2x2_backward__scalar};
+  return kernels;
+}
+
+const MaxPool2x2Kernels& maxPool2x2Kernels(Isa isa) {
+#if defined(__x86_64__) || defined(_M_X64)
+  if (isa == Isa::kAvx512) return maxPool2x2KernelsAvx512();
+#endif
+  (void)isa;
+  return maxPool2x2KernelsScalar();
 }
 
 }  // namespace keel
