@@ -16,7 +16,7 @@ namespace keel {
 namespace {
 
 // Below this many elements a second thread costs more than it saves.
-constexpr std::size_t kParallelElements = 1 << 16;
+constexpr std::size_t kParallelElements = 1 << 19;
 // Work is cut into pieces of this many elements whatever the thread count.
 constexpr std::size_t kChunkElements = 1 << 14;
 

@@ -13,7 +13,7 @@
 namespace keel {
 namespace {
 
-constexpr std::size_t kParallelElements = 1 << 14;
+constexpr std::size_t kParallelElements = 1 << 19;
 
 template <typename Fn>
 void forPlanes(std::size_t planes, std::size_t work_per_plane, const Fn& fn) {
