@@ -43,9 +43,9 @@ const REGISTRY: Record<string, Entry> = {
     rejects: () => undefined,
   },
   lenet5: {
-    description: 'LeNet-5 (ReLU, max pooling) for 28x28 images',
-    build: (c) => lenet5({ numClasses: c.numClasses, inChannels: c.inputShape[0] }),
-    rejects: ([, h, w]) => (h === 28 && w === 28 ? undefined : `lenet5 takes 28x28 images but the data is ${h}x${w} (use resnet20 for 32x32)`),
+    description: 'LeNet-5 (ReLU, max pooling) for small square images (28x28, 32x32, ...)',
+    build: (c) => lenet5({ numClasses: c.numClasses, inChannels: c.inputShape[0], inputSize: c.inputShape[1] }),
+    rejects: ([, h, w]) => (h === w && h >= 12 ? undefined : `lenet5 takes square images of at least 12x12 but the data is ${h}x${w}`),
   },
   resnet20: {
     description: 'CIFAR-style ResNet-20 for small images (32x32)',

@@ -121,6 +121,11 @@ describe('forward shapes on small inputs', () => {
   it('lenet5 on [2, 1, 28, 28] and 3 input channels', () => {
     expect(shapeOf(build(models.lenet5()), [2, 1, 28, 28])).toEqual([2, 10]);
     expect(shapeOf(build(models.lenet5({ inChannels: 3, numClasses: 4 })), [1, 3, 28, 28])).toEqual([1, 4]);
+    // inputSize sizes the first Linear: 32x32 leaves 6x6 maps (576 features), 12x12 leaves 1x1.
+    const cifar = models.lenet5({ inChannels: 3, inputSize: 32 });
+    expect(cifar.stateDict().get('classifier.1.weight')!.shape).toEqual([120, 576]);
+    expect(shapeOf(build(cifar), [2, 3, 32, 32])).toEqual([2, 10]);
+    expect(shapeOf(build(models.lenet5({ inputSize: 12 })), [1, 1, 12, 12])).toEqual([1, 10]);
   });
 
   it('resnet20 (option A and B) on [2, 3, 32, 32]', () => {
@@ -221,5 +226,10 @@ describe('option errors name the factory', () => {
     expect(() => models.resnet20({ shortcut: 'C' as 'A' })).toThrow(/resnet20: .*shortcut/);
     expect(() => models.vgg11({ batchNorm: 1 as unknown as boolean })).toThrow(/vgg11: .*batchNorm/);
     expect(() => models.googlenet({ dropout: -0.1 })).toThrow(/googlenet: .*dropout/);
+    expect(() => models.lenet5({ inputSize: 11 })).toThrow(/lenet5: expected an inputSize of at least 12 but received 11/);
+    expect(() => models.createModel('lenet5', { numClasses: 10, inputShape: [1, 28, 30] })).toThrow(/lenet5 takes square images of at least 12x12 but the data is 28x30/);
+    expect(() => models.createModel('alexnet', { numClasses: 10, inputShape: [1, 224, 224] })).toThrow(/alexnet takes 3-channel \(RGB\) input but the data has 1 channel/);
+    expect(() => models.createModel('gpt', { numClasses: 10, inputShape: [1, 28, 28] })).toThrow(/unknown model 'gpt'; expected one of mlp, lenet5/);
+    expect(models.createModel('lenet5', { numClasses: 10, inputShape: [3, 32, 32] }).forward(keel.zeros([1, 3, 32, 32])).shape).toEqual([1, 10]);
   });
 });
