@@ -13,8 +13,8 @@ import { Module } from '../../lib/nn/module.js';
 import { mlp } from '../../lib/models/mlp.js';
 import { Adam } from '../../lib/optim/adam.js';
 import { SGD } from '../../lib/optim/sgd.js';
-import { StepLR } from '../../lib/optim/lr_scheduler.js';
-import { EarlyStopping } from '../../lib/train/callbacks.js';
+import { ReduceLROnPlateau, StepLR } from '../../lib/optim/lr_scheduler.js';
+import { EarlyStopping, ProgressBar } from '../../lib/train/callbacks.js';
 import type { Callback } from '../../lib/train/callbacks.js';
 import { evaluate, fit } from '../../lib/train/fit.js';
 
@@ -174,6 +174,33 @@ describe('fit', () => {
     expect(lines).toHaveLength(2);
     expect(lines[1]).toMatch(/^epoch 2\/2 {2}train loss \d\.\d{4} \d+\.\d\d% {2}val loss \d\.\d{4} \d+\.\d\d%/);
     expect(readFileSync(curves, 'utf8')).toMatch(/<svg[\s\S]*<\/svg>/);
+  });
+
+  it('applies transform to training inputs only, and steps ReduceLROnPlateau on the validation loss', async () => {
+    keel.manualSeed(0);
+    const model = small();
+    const optimizer = new SGD(model.parameters(), { lr: 1e-6 });
+    const plateau = new ReduceLROnPlateau(optimizer, { patience: 0, factor: 0.5 });
+    const sizes: number[] = [];
+    const transform = (x: keel.Tensor) => {
+      sizes.push(x.shape[0]);
+      return x.mul(1);
+    };
+    // lr 1e-6: the validation loss does not improve by the 1e-4 threshold after epoch 1, so
+    // epochs 2 and 3 each halve the lr.
+    await fit(model, { ...quiet, train, validation: val, optimizer, epochs: 3, batchSize: 200, transform, scheduler: plateau, shuffle: false });
+    expect(sizes).toEqual([200, 200, 200, 200, 200, 200, 200, 200, 200]);
+    expect(optimizer.paramGroups[0].lr).toBeCloseTo(2.5e-7, 15);
+    await expect(fit(model, { ...quiet, train, optimizer, transform: 3 as never })).rejects.toThrow(/expected a function for transform/);
+  });
+
+  it('draws a progress bar on the given stream', async () => {
+    keel.manualSeed(0);
+    const model = small();
+    let written = '';
+    const stream = { write: (chunk: string) => { written += chunk; return true; }, isTTY: true, columns: 120, cursorTo: () => true, clearLine: () => true, moveCursor: () => true, on: () => stream, removeListener: () => stream } as unknown as NodeJS.WritableStream;
+    await fit(model, { log: false, progress: false, callbacks: [new ProgressBar({ stream })], train, optimizer: new Adam(model.parameters()), epochs: 1, batchSize: 100 });
+    expect(written).toMatch(/epoch 1\/1 .* 6\/6 \| loss \d\.\d{4} \| acc \d+\.\d% \| [\d,]+ samples\/s/);
   });
 
   it('names the bad argument', async () => {
