@@ -2,6 +2,7 @@
 // regularization, early stopping, atomic checkpoints and resume; evaluate() scores a model.
 // Each batch's tensors live inside one tidy() scope, so memory stays flat across epochs.
 import '../ops/index.js';
+import { existsSync } from 'node:fs';
 import { noGrad } from '../autograd.js';
 import { DataLoader } from '../data/dataloader.js';
 import { Dataset, randomSplit } from '../data/dataset.js';
@@ -316,7 +317,7 @@ export async function fit(model: Module, options: FitOptions): Promise<FitResult
   let step = 0;
   let resumedStopped = false;
   if (options.resume !== undefined) {
-    const { existsSync } = await import('node:fs');
+    if (typeof options.resume !== 'string') throw new TypeError(`${op}: expected a file path for resume but received ${describeValue(options.resume)}`);
     if (existsSync(options.resume)) {
       const restored = await loadCheckpoint(options.resume, { model, optimizer });
       const loop = restored.extra as unknown as LoopState | undefined;
