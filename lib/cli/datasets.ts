@@ -11,6 +11,7 @@ import { tidy } from '../memory.js';
 import { mean } from '../ops/reduce.js';
 import { cat } from '../ops/shape.js';
 import { std } from '../ops/stats.js';
+import type { Tensor } from '../tensor.js';
 
 export interface LoadedData {
   name: string;
@@ -29,7 +30,7 @@ export interface Normalization {
 }
 
 /** Per-channel mean and standard deviation of images [N, C, H, W]. */
-export function channelStats(images: import('../tensor.js').Tensor): Normalization {
+export function channelStats(images: Tensor): Normalization {
   return tidy(() => {
     const dims = [0, 2, 3];
     const m = Array.from(mean(images, { dim: dims }).toFloat32Array(), (v) => Number(v.toPrecision(6)));

@@ -10,6 +10,7 @@ import { createModel, describeModels, modelConfigProblem, modelNames } from '../
 import type { ModelConfig } from '../models/registry.js';
 import type { Module } from '../nn/module.js';
 import { normalize } from '../data/transforms.js';
+import type { Transform } from '../data/transforms.js';
 import { softmax } from '../ops/softmax.js';
 import { Adagrad } from '../optim/adagrad.js';
 import { Adam, AdamW } from '../optim/adam.js';
@@ -236,7 +237,7 @@ function makeScheduler(optimizer: Optimizer<any>, schedule: 'cosine' | 'step' | 
 }
 
 /** Standardizes the data with its training-set statistics; returns them and the augmentation. */
-function prepare(data: LoadedData, augment: boolean): { stats: Normalization; transform: ((x: import('../tensor.js').Tensor) => import('../tensor.js').Tensor) | undefined } {
+function prepare(data: LoadedData, augment: boolean): { stats: Normalization; transform: Transform | undefined } {
   const stats = channelStats(data.train.tensors[0]);
   standardize(data, stats);
   return { stats, transform: augment ? augmentation(data, stats) : undefined };
@@ -296,7 +297,7 @@ async function train(argv: string[], io: CliIO): Promise<number> {
   });
   const test = await evaluate(model, data.test, { topK: data.classes.length > 5 ? [5] : [] });
   const seconds = (performance.now() - t0) / 1000;
-  await saveModel(out, model, {
+  saveModel(out, model, {
     architecture: s.modelName,
     config: config as unknown as Record<string, unknown>,
     metadata: { classes: JSON.stringify(data.classes), dataset: data.name, normalization: JSON.stringify(stats) },
@@ -344,14 +345,14 @@ function parseNormalization(raw: string | undefined, channels: number, path: str
 async function openModel(command: string, values: Values): Promise<SavedModel> {
   const path = resolve((values['model-path'] as string | undefined) ?? 'lenet5-mnist.safetensors');
   if (!existsSync(path)) throw new UsageError(`--model-path: '${path}' does not exist (train one with \`keel train\`)`, command);
-  const info = await readModelInfo(path);
+  const info = readModelInfo(path);
   const architecture = info.architecture;
   const config = info.config as unknown as ModelConfig;
   if (typeof architecture !== 'string' || !config) throw new Error(`${command}: '${path}' has no keel architecture metadata; it was not written by keel train / saveModel`);
   const problem = modelConfigProblem(architecture, config);
   if (problem) throw new Error(`${command}: '${path}' records architecture ${architecture} with an unusable config: ${problem}`);
   const model = createModel(architecture, config);
-  await loadModelWeights(path, model);
+  loadModelWeights(path, model);
   let classes: string[] = Array.from({ length: config.numClasses }, (_, i) => String(i));
   const rawClasses = info.metadata.classes;
   if (rawClasses !== undefined) {
@@ -517,7 +518,7 @@ async function searchCommand(argv: string[], io: CliIO): Promise<number> {
   const test = await evaluate(result.bestModel, data.test);
   const best = result.best;
   const bestConfig = configFor(best.params);
-  await saveModel(out, result.bestModel, {
+  saveModel(out, result.bestModel, {
     architecture: s.modelName,
     config: bestConfig as unknown as Record<string, unknown>,
     metadata: { classes: JSON.stringify(data.classes), dataset: data.name, normalization: JSON.stringify(stats), searchParams: JSON.stringify(best.params) },

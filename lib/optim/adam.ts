@@ -59,59 +59,50 @@ function adamUpdate(param: Tensor, grad: Tensor, state: ParamState, group: Param
   });
 }
 
+/** Adam and AdamW differ only in their name, the weight-decay default and where decay applies. */
+abstract class AdamFamily extends Optimizer<AdamOptions> {
+  private readonly decoupled: boolean;
+
+  constructor(name: string, decoupled: boolean, params: ParamsInput<AdamOptions>, options: Partial<AdamOptions>, defaultWeightDecay: number) {
+    super(name, params, {
+      lr: options.lr ?? 1e-3,
+      betas: options.betas ?? [0.9, 0.999],
+      eps: options.eps ?? 1e-8,
+      weightDecay: options.weightDecay ?? defaultWeightDecay,
+      amsgrad: options.amsgrad ?? false,
+      maximize: options.maximize ?? false,
+    });
+    this.decoupled = decoupled;
+  }
+
+  protected override validateGroup(g: ParamGroup<AdamOptions>): void {
+    validate(this.name, g);
+  }
+
+  protected initState(param: Tensor, group: ParamGroup<AdamOptions>): ParamState {
+    return adamInit(param, group);
+  }
+
+  protected updateParam(param: Tensor, grad: Tensor, state: ParamState, group: ParamGroup<AdamOptions>): void {
+    adamUpdate(param, grad, state, group, this.decoupled);
+  }
+}
+
 /**
  * Adam: m ← β1 m + (1 − β1) g, v ← β2 v + (1 − β2) g², p ← p − lr/(1 − β1^t) · m / (√v/√(1 − β2^t) + ε).
  *
  * @example
  * const opt = new keel.optim.Adam(model.parameters(), { lr: 1e-3 });
  */
-export class Adam extends Optimizer<AdamOptions> {
+export class Adam extends AdamFamily {
   constructor(params: ParamsInput<AdamOptions>, options: Partial<AdamOptions> = {}) {
-    super('Adam', params, {
-      lr: options.lr ?? 1e-3,
-      betas: options.betas ?? [0.9, 0.999],
-      eps: options.eps ?? 1e-8,
-      weightDecay: options.weightDecay ?? 0,
-      amsgrad: options.amsgrad ?? false,
-      maximize: options.maximize ?? false,
-    });
-  }
-
-  protected override validateGroup(g: ParamGroup<AdamOptions>): void {
-    validate('Adam', g);
-  }
-
-  protected initState(param: Tensor, group: ParamGroup<AdamOptions>): ParamState {
-    return adamInit(param, group);
-  }
-
-  protected updateParam(param: Tensor, grad: Tensor, state: ParamState, group: ParamGroup<AdamOptions>): void {
-    adamUpdate(param, grad, state, group, false);
+    super('Adam', false, params, options, 0);
   }
 }
 
 /** AdamW: Adam with decoupled weight decay, p ← p (1 − lr·wd) before the Adam step (default wd 1e-2). */
-export class AdamW extends Optimizer<AdamOptions> {
+export class AdamW extends AdamFamily {
   constructor(params: ParamsInput<AdamOptions>, options: Partial<AdamOptions> = {}) {
-    super('AdamW', params, {
-      lr: options.lr ?? 1e-3,
-      betas: options.betas ?? [0.9, 0.999],
-      eps: options.eps ?? 1e-8,
-      weightDecay: options.weightDecay ?? 1e-2,
-      amsgrad: options.amsgrad ?? false,
-      maximize: options.maximize ?? false,
-    });
-  }
-
-  protected override validateGroup(g: ParamGroup<AdamOptions>): void {
-    validate('AdamW', g);
-  }
-
-  protected initState(param: Tensor, group: ParamGroup<AdamOptions>): ParamState {
-    return adamInit(param, group);
-  }
-
-  protected updateParam(param: Tensor, grad: Tensor, state: ParamState, group: ParamGroup<AdamOptions>): void {
-    adamUpdate(param, grad, state, group, true);
+    super('AdamW', true, params, options, 1e-2);
   }
 }

@@ -319,7 +319,7 @@ export async function fit(model: Module, options: FitOptions): Promise<FitResult
   if (options.resume !== undefined) {
     if (typeof options.resume !== 'string') throw new TypeError(`${op}: expected a file path for resume but received ${describeValue(options.resume)}`);
     if (existsSync(options.resume)) {
-      const restored = await loadCheckpoint(options.resume, { model, optimizer });
+      const restored = loadCheckpoint(options.resume, { model, optimizer });
       const loop = restored.extra as unknown as LoopState | undefined;
       if (loop && Array.isArray(loop.history)) {
         history.push(...loop.history);
@@ -344,6 +344,7 @@ export async function fit(model: Module, options: FitOptions): Promise<FitResult
   let trainSamples = 0;
   let epochsRun = 0;
   const startEpoch = history.length + 1;
+  const wantsBatchEnd = callbacks.some((c) => c.onBatchEnd);
   const emit = async (hook: keyof Callback, ...args: unknown[]): Promise<void> => {
     for (const cb of callbacks) {
       const fn = cb[hook] as ((...a: unknown[]) => void | Promise<void>) | undefined;
@@ -391,7 +392,7 @@ export async function fit(model: Module, options: FitOptions): Promise<FitResult
         lossSum += batchLoss * n;
         seen += n;
         step++;
-        if (callbacks.some((c) => c.onBatchEnd)) {
+        if (wantsBatchEnd) {
           const elapsed = (performance.now() - epochStart) / 1000;
           await emit('onBatchEnd', {
             epoch, batch: batchIndex, size: n, loss: batchLoss, epochLoss: lossSum / seen,
@@ -435,7 +436,7 @@ export async function fit(model: Module, options: FitOptions): Promise<FitResult
           scheduler: scheduler?.stateDict() as Record<string, unknown> | undefined,
           earlyStopping: early?.stateDict(),
         };
-        await saveCheckpoint(checkpoint.path, { model, optimizer, epoch, step, extra: loop as unknown as Record<string, unknown> });
+        saveCheckpoint(checkpoint.path, { model, optimizer, epoch, step, extra: loop as unknown as Record<string, unknown> });
       }
     }
   } finally {

@@ -228,8 +228,11 @@ export async function search(options: SearchOptions): Promise<SearchResult> {
   } else {
     const f = options.validationSplit ?? 0.2;
     if (typeof f !== 'number' || !(f > 0 && f < 1)) throw new RangeError(`${op}: expected a fraction in (0, 1) for validationSplit but received ${describeValue(f)}`);
-    const [tr, va] = kFoldIndices(train.length, Math.max(2, Math.round(1 / f)), seed)[0];
-    splits = [[new Subset(train, tr), new Subset(train, va)]];
+    // The first round(n·f) samples of a seeded shuffle are held out (fold 0 of kFoldIndices
+    // when 1/f is a whole number).
+    const perm = Array.from(withSeed(seed, () => randperm(train.length)));
+    const nVal = Math.min(train.length - 1, Math.max(1, Math.round(train.length * f)));
+    splits = [[new Subset(train, perm.slice(nVal)), new Subset(train, perm.slice(0, nVal))]];
   }
 
   const better = (a: number, b: number): boolean => (metric === 'valLoss' ? a < b : a > b);
