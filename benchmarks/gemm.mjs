@@ -1,5 +1,6 @@
 // GEMM throughput: Keel beside numpy/OpenBLAS in the same run, interleaved workload by workload
-// so machine noise hits both alike, as a percentage of the machine's measured FMA peak.
+// so machine noise hits both alike (medians), and Keel's best sample as a percentage of the
+// machine's measured FMA peak (itself a best-of figure).
 //   npm run bench:gemm [-- --quick] [-- --filter 512] [-- --seconds 0.5]
 // Needs the addon and dist/ built (npm install). The OpenBLAS peer needs Debian's
 // python3-numpy and libopenblas0-pthread (python3-threadpoolctl to set its threads); without
@@ -44,6 +45,8 @@ function keelSamples(shape, threads) {
 }
 
 const machine = machineDescription(keel);
+// The peak is a best-case figure (the best of its runs), measured before and after the GEMM
+// samples; the larger is used, so a busy moment cannot lower it.
 const peak = { 1: measureFmaPeak(1), 2: measureFmaPeak(2) };
 const isaPeak = (threads) => peak[threads]?.[machine.isa] ?? null;
 const numpy = await startPythonPeer('numpy_gemm.py');
@@ -68,9 +71,13 @@ for (const shape of shapes) {
       }
     }
     const keelGflops = flops / median(keelTimes) / 1e9;
+    // Against the peak, Keel's best sample: like the peak, what the kernel does when the
+    // shared machine leaves it alone. The median is for the comparison with OpenBLAS, whose
+    // samples are taken interleaved with Keel's.
+    const keelBestGflops = flops / Math.min(...keelTimes) / 1e9;
     const peerGflops = peerTimes.length ? flops / median(peerTimes) / 1e9 : null;
     const p = isaPeak(threads);
-    results.push({ framework: 'keel', workload: `sgemm ${shape.name}`, threads, metric: 'GFLOP/s', value: keelGflops });
+    results.push({ framework: 'keel', workload: `sgemm ${shape.name}`, threads, metric: 'GFLOP/s', value: keelGflops, best: keelBestGflops });
     if (peerGflops !== null) results.push({ framework: 'numpy-openblas', workload: `sgemm ${shape.name}`, threads, metric: 'GFLOP/s', value: peerGflops });
     const row = {
       shape: shape.name,
@@ -78,19 +85,28 @@ for (const shape of shapes) {
       keel: keelGflops.toFixed(1),
       openblas: peerGflops === null ? 'missing' : peerGflops.toFixed(1),
       ratio: peerGflops === null ? '-' : (keelGflops / peerGflops).toFixed(2),
-      peak: p ? `${((100 * keelGflops) / p).toFixed(0)}%` : '?',
+      best: keelBestGflops.toFixed(1),
     };
     rows.push(row);
-    console.log(`${row.shape.padEnd(42)} ${String(threads).padStart(2)}T  keel ${row.keel.padStart(7)}  openblas ${row.openblas.padStart(7)}  ratio ${row.ratio.padStart(5)}  ${row.peak.padStart(4)} of peak`);
+    console.log(`${row.shape.padEnd(42)} ${String(threads).padStart(2)}T  keel ${row.keel.padStart(7)}  openblas ${row.openblas.padStart(7)}  ratio ${row.ratio.padStart(5)}  best ${row.best.padStart(7)}`);
   }
 }
 numpy.available && numpy.close();
+for (const t of threadCounts) {
+  const again = measureFmaPeak(t);
+  if (again && peak[t]) for (const isa of Object.keys(again)) peak[t][isa] = Math.max(peak[t][isa] ?? 0, again[isa]);
+}
+console.log(`FMA peak after the run (${machine.isa}): ${threadCounts.map((t) => `${isaPeak(t)?.toFixed(0) ?? '?'} GFLOP/s at ${t} thread(s)`).join(', ')}`);
+for (const row of rows) {
+  const p = isaPeak(row.threads);
+  row.peak = p ? `${((100 * Number(row.best)) / p).toFixed(0)}%` : '?';
+}
 keel.setNumThreads(keel.cpuInfo().availableCpus);
 
 const table = [
-  `| M×K×N | threads | Keel GFLOP/s | OpenBLAS GFLOP/s | Keel/OpenBLAS | Keel % of FMA peak |`,
-  `|---|---:|---:|---:|---:|---:|`,
-  ...rows.map((r) => `| ${r.shape} | ${r.threads} | ${r.keel} | ${r.openblas} | ${r.ratio} | ${r.peak} |`),
+  `| M×K×N | threads | Keel GFLOP/s (median) | OpenBLAS GFLOP/s (median) | Keel/OpenBLAS | Keel best GFLOP/s | best, % of FMA peak |`,
+  `|---|---:|---:|---:|---:|---:|---:|`,
+  ...rows.map((r) => `| ${r.shape} | ${r.threads} | ${r.keel} | ${r.openblas} | ${r.ratio} | ${r.best} | ${r.peak} |`),
 ].join('\n');
 console.log(`\n${table}`);
 

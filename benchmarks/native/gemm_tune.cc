@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <string>
 #include <vector>
 
@@ -61,20 +62,34 @@ int main(int argc, char** argv) {
     shapes.push_back({128, 512, 256});
     shapes.push_back({32768, 576, 64});
   }
-  // KEEL_TUNE_BLOCKS=kc,nc,mc overrides the kernel's cache blocking for this run.
+  // KEEL_TUNE_BLOCKS=kc,nc,mc overrides the kernel's cache blocking for this run; several
+  // settings separated by ';' are timed interleaved (batch by batch), so that a shared machine's
+  // drift hits them alike and the best batch of each is comparable.
   GemmKernel& kern = const_cast<GemmKernel&>(f32GemmKernel(isa));
+  struct Blocks {
+    std::size_t kc, nc, mc;
+  };
+  std::vector<Blocks> settings;
   if (const char* blocks = std::getenv("KEEL_TUNE_BLOCKS")) {
-    std::sscanf(blocks, "%zu,%zu,%zu", &kern.kc, &kern.nc, &kern.mc);
+    for (const char* p = blocks; *p;) {
+      Blocks b{kern.kc, kern.nc, kern.mc};
+      std::sscanf(p, "%zu,%zu,%zu", &b.kc, &b.nc, &b.mc);
+      settings.push_back(b);
+      const char* next = std::strchr(p, ';');
+      if (next == nullptr) break;
+      p = next + 1;
+    }
   }
+  if (settings.empty()) settings.push_back({kern.kc, kern.nc, kern.mc});
   // KEEL_TUNE_SUP=macs overrides the largest product that skips packing (0: never).
   // KEEL_TUNE_SUP_N=n: likewise for the column count.
   if (const char* sup = std::getenv("KEEL_TUNE_SUP")) kern.sup_max_macs = std::atof(sup);
   if (const char* sup = std::getenv("KEEL_TUNE_SUP_N")) kern.sup_max_n = std::atoi(sup);
-  // KEEL_TUNE_REPS: timed batches per shape (best one reported).
+  // KEEL_TUNE_REPS: timed batches per shape and setting (best one reported).
   int batches = 7;
   if (const char* r = std::getenv("KEEL_TUNE_REPS")) batches = std::max(1, std::atoi(r));
-  std::printf("kernel %s, %zu thread(s), kc=%zu nc=%zu mc=%zu sup<=%g MACs or n<=%zu\n",
-              kern.name, threads, kern.kc, kern.nc, kern.mc, kern.sup_max_macs, kern.sup_max_n);
+  std::printf("kernel %s, %zu thread(s), sup<=%g MACs or n<=%zu\n", kern.name, threads,
+              kern.sup_max_macs, kern.sup_max_n);
   for (const Shape& s : shapes) {
     std::vector<float> a(s.m * s.k, 0.5f), b(s.k * s.n, 0.25f), c(s.m * s.n);
     SgemmArgs g;
@@ -85,13 +100,20 @@ int main(int argc, char** argv) {
     // About 0.1 s per batch, at least 3 calls.
     // (Capped: for a 1 x 1 x 1 product the quotient overflows an int.)
     const int reps = static_cast<int>(std::min(2e6, std::max(3.0, 2e10 / flops)));
-    for (int i = 0; i < std::min(reps, 50); i++) sgemm(g, threads);  // warm caches and the pool
-    double best = 1e30;
+    std::vector<double> best(settings.size(), 1e30);
     for (int r = 0; r < batches; r++) {
-      auto t0 = std::chrono::steady_clock::now();
-      for (int i = 0; i < reps; i++) sgemm(g, threads);
-      double dt = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() / reps;
-      if (dt < best) best = dt;
+      for (std::size_t v = 0; v < settings.size(); v++) {
+        kern.kc = settings[v].kc;
+        kern.nc = settings[v].nc;
+        kern.mc = settings[v].mc;
+        if (r == 0) {
+          for (int i = 0; i < std::min(reps, 50); i++) sgemm(g, threads);  // warm caches, pool
+        }
+        auto t0 = std::chrono::steady_clock::now();
+        for (int i = 0; i < reps; i++) sgemm(g, threads);
+        double dt = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() / reps;
+        if (dt < best[v]) best[v] = dt;
+      }
     }
     char label[64];
     if (s.m == s.n && s.n == s.k) {
@@ -99,7 +121,11 @@ int main(int argc, char** argv) {
     } else {
       std::snprintf(label, sizeof label, "%zux%zux%zu", s.m, s.k, s.n);
     }
-    std::printf("%-14s %7.1f GFLOP/s  %9.2f us\n", label, flops / best / 1e9, best * 1e6);
+    for (std::size_t v = 0; v < settings.size(); v++) {
+      std::printf("%-14s kc=%-4zu nc=%-4zu mc=%-5zu %7.1f GFLOP/s  %9.2f us\n", label,
+                  settings[v].kc, settings[v].nc, settings[v].mc, flops / best[v] / 1e9,
+                  best[v] * 1e6);
+    }
   }
   return 0;
 }
