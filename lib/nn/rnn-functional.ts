@@ -71,25 +71,21 @@ export function lstmLayer(
   const wIhs = contiguousFloat(op, wIh), wHhs = contiguousFloat(op, wHh);
   const bias = bIh != null && bHh != null ? add(bIh.detach(), bHh.detach()) : bIh != null ? bIh.detach() : bHh != null ? bHh.detach() : null;
   const packed = Tensor._empty([T + 2, B, H]); // output rows, then hN, then cN
-  const hStates = Tensor._empty([T + 1, B, H]), cStates = Tensor._empty([T + 1, B, H]), gates = Tensor._empty([T, B, 4 * H]);
+  // Internal to the native kernel, transposed and by time (native/kernels/rnn/lstm.h).
+  const hStates = Tensor._empty([H, (T + 1) * B]), cStates = Tensor._empty([H, (T + 1) * B]), gates = Tensor._empty([4 * H, T * B]);
   const h = (t: Tensor | null): [number, number] => (t ? [t._handle(op), t._offset] : [0, 0]);
   const setShape = (): void => {
     params[0] = T; params[1] = B; params[2] = I; params[3] = H; params[4] = reverse ? 1 : 0;
   };
   setShape();
   native.lstm(0, ...h(packed), ...h(hStates), ...h(cStates), ...h(gates), ...h(xs), ...h(h0s), ...h(c0s), ...h(wIhs), ...h(wHhs), ...h(bias), ...h(lengthsTensor));
-  // hN, cN: the final states (row T of the state buffers), copied into the packed tail.
-  for (const [src, row] of [[hStates, T], [cStates, T + 1]] as const) {
-    params[0] = 1; params[1] = B * H; params[2] = 1; params[3] = 1; // rank 1, unit strides
-    native.copy(packed._handle(op), packed._offset + row * B * H, src._handle(op), src._offset + T * B * H);
-  }
   const inputs = [x, h0, c0, wIh, wHh, bIh, bHh];
   if (!inputs.some((t) => t?.requiresGrad)) {
     for (const t of [hStates, cStates, gates, bias, lengthsTensor]) t?.dispose();
   }
   const out = record(op, packed, inputs, (g) => {
     const gs = contiguousFloat(op, g);
-    const dgates = Tensor._empty([T, B, 4 * H]);
+    const dgates = Tensor._empty([4 * H, T * B]);
     const need = (t: Tensor | null): boolean => t != null && t.requiresGrad;
     const dx = need(x) ? Tensor._empty([T, B, I]) : null;
     const dh0 = need(h0) ? Tensor._empty([B, H]) : null;

@@ -260,7 +260,8 @@ namespace keel {
 namespace binding {
 
 // lstm(kind, pairs of (handle, offset)...) with params [t, b, i, h, reverse].
-//   kind 0 forward (11 operands): output, hStates, cStates, gates, x, h0, c0, wIh, wHh, bias?, lengths?
+//   kind 0 forward (11 operands): output (t+2, b, h: the output, then hN, then cN), hStates,
+//                                 cStates, gates, x, h0, c0, wIh, wHh, bias?, lengths?
 //   kind 1 backward (17 operands): dx?, dh0?, dc0?, dwIh?, dwHh?, dBias?, dgates, dOutput?, dhN?, dcN?,
 //                                  x, wIh, wHh, hStates, cStates, gates, lengths?
 // Optional operands are handle 0. lengths is int32 with every value in [1, t].
@@ -302,7 +303,7 @@ Napi::Value lstm(const Napi::CallbackInfo& info) {
   }
   bool ok;
   if (kind == 0) {
-    ok = lstmForward(req(0, "output", tbh, true), req(1, "hStates", tbh + bh, true), req(2, "cStates", tbh + bh, true),
+    ok = lstmForward(req(0, "output", tbh + 2 * bh, true), req(1, "hStates", tbh + bh, true), req(2, "cStates", tbh + bh, true),
                      req(3, "gates", tbh * 4, true), req(4, "input", count_dims({s.t, s.b, s.i}), true), req(5, "h0", bh, true),
                      req(6, "c0", bh, true), req(7, "weightIh", g4 * s.i, true), req(8, "weightHh", g4 * s.h, true),
                      req(9, "bias", g4, false), s);

@@ -231,6 +231,32 @@ describe('fused lstmLayer vs the tensor-op LSTM layer', () => {
   }
 });
 
+describe('fused lstmLayer: bit-identical at 1 and 2 threads', () => {
+  // Big enough for the parallel pointwise passes and a recurrent GEMM split over threads.
+  for (const [name, options] of [['forward', {}], ['reverse with lengths', { reverse: true, lengths: Array.from({ length: 32 }, (_, b) => 1 + (b * 5) % 9) }]] as const) {
+    it(name, () => {
+      const saved = keel.getNumThreads();
+      try {
+        const runs = [1, 2].map((threads) => keel.tidy(() => {
+          keel.setNumThreads(threads);
+          keel.manualSeed(5);
+          const [T, B, I, H] = [9, 32, 40, 160];
+          const leaf = (shape: number[]): Tensor => keel.randn(shape).mul(0.2).detach().requiresGrad_();
+          const inputs = [leaf([T, B, I]), leaf([B, H]), leaf([B, H]), leaf([4 * H, I]), leaf([4 * H, H]), leaf([4 * H]), leaf([4 * H])];
+          const r = lstmLayer(...(inputs as [Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor]), options);
+          const outs = [r.output, r.hN, r.cN];
+          outs.map((o, k) => o.mul(keel.randn(o.shape)).sum()).reduce((a, b) => a.add(b)).backward();
+          return [...outs, ...inputs.map((t) => t.grad!)].map((t) => t.toFloat32Array());
+        }));
+        const bytes = (a: Float32Array): Buffer => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
+        runs[0].forEach((one, k) => expect(bytes(runs[1][k]).equals(bytes(one)), `result ${k}`).toBe(true));
+      } finally {
+        keel.setNumThreads(saved);
+      }
+    });
+  }
+});
+
 describe('recurrent layers: behaviour', () => {
   it('dropout acts between layers only in training mode, never after the last layer', () => {
     keel.tidy(() => {
