@@ -25,16 +25,45 @@ const LstmCellKernels& cellKernels() {
   return lstmCellKernelsScalar();
 }
 
-// The pointwise work of a step over hidden units, in fixed blocks of units spread over the
-// threads when big enough. Units are independent, so the split never changes a result.
-template <typename Fn>
-void forUnitBlocks(const LstmShape& s, const Fn& fn) {
-  constexpr std::size_t kUnitsPerBlock = 32;
-  const std::size_t blocks = (s.h + kUnitsPerBlock - 1) / kUnitsPerBlock;
-  const bool parallel = blocks > 1 && s.b * s.h >= 4096;
-  parallelFor(blocks, parallel ? SIZE_MAX : 1,
-              [&](std::size_t i) { fn(i * kUnitsPerBlock, std::min(s.h, (i + 1) * kUnitsPerBlock)); });
+// Hidden units in fixed blocks of kUnits (the last one shorter). Gate rows are stored grouped
+// by block, so that one task can run a block's whole step, the recurrent GEMM for its 4 x kUnits
+// gate rows and then the cell for its units, with no hand-off between the two: block q holds
+// rows i, f, g, o of its units in turn, from row 4 * kUnits * q. 4 x 28 = 112 rows are 8 whole
+// AVX-512 tiles (14 rows). Blocks never depend on the thread count, so neither do results.
+struct UnitBlocks {
+  static constexpr std::size_t kUnits = 28;
+  std::size_t h, count;
+  explicit UnitBlocks(std::size_t hidden) : h(hidden), count((hidden + kUnits - 1) / kUnits) {}
+  std::size_t begin(std::size_t q) const { return q * kUnits; }
+  std::size_t size(std::size_t q) const { return std::min(kUnits, h - q * kUnits); }
+  std::size_t firstRow(std::size_t q) const { return 4 * kUnits * q; }
+  // The stored row of gate k (0..3 for i, f, g, o) of unit u.
+  std::size_t row(std::size_t k, std::size_t u) const {
+    const std::size_t q = u / kUnits;
+    return firstRow(q) + k * size(q) + (u - begin(q));
+  }
+};
+
+// dst (stored gate order) from src (PyTorch's order: gate k of unit u at row k*h + u), or back.
+void toBlockOrder(float* dst, const float* src, std::size_t cols, const UnitBlocks& ub) {
+  for (std::size_t k = 0; k < 4; k++)
+    for (std::size_t u = 0; u < ub.h; u++) std::memcpy(dst + ub.row(k, u) * cols, src + (k * ub.h + u) * cols, cols * sizeof(float));
 }
+void fromBlockOrder(float* dst, const float* src, std::size_t cols, const UnitBlocks& ub) {
+  for (std::size_t k = 0; k < 4; k++)
+    for (std::size_t u = 0; u < ub.h; u++) std::memcpy(dst + (k * ub.h + u) * cols, src + ub.row(k, u) * cols, cols * sizeof(float));
+}
+
+// Runs fn(q) for every unit block, spread over the threads when a step is big enough to pay
+// for the hand-off (blocks are claimed as threads come free).
+template <typename Fn>
+void forUnitBlocks(const LstmShape& s, const UnitBlocks& ub, const Fn& fn) {
+  const double work = 4.0 * s.h * s.h * s.b + 64.0 * s.h * s.b;  // GEMM MACs + cell, roughly
+  parallelFor(ub.count, ub.count > 1 && work >= 1e6 ? SIZE_MAX : 1, [&](std::size_t q) { fn(q); });
+}
+
+// reserve() of zero floats may return null; empty shapes (i or h of 0) still need a pointer.
+float* reserveFloats(ScratchBuffer& buf, std::size_t floats) { return buf.reserve(std::max<std::size_t>(floats, 1)); }
 
 std::size_t timeOf(const LstmShape& s, std::size_t step) { return s.reverse ? s.t - 1 - step : step; }
 
@@ -74,40 +103,56 @@ bool lstmForward(float* output, float* h_states, float* c_states, float* gates, 
     std::memcpy(c_n, c0, bh * sizeof(float));
     return true;
   }
+  const UnitBlocks ub(s.h);
+  // Per-thread buffers: fresh megabytes per call would page-fault every time.
+  thread_local ScratchBuffer w_ih_buffer, w_hh_buffer, w_hh_packed_buffer, bias_buffer;
+  float* w_ih_b = reserveFloats(w_ih_buffer, g4 * s.i);
+  float* w_hh_b = reserveFloats(w_hh_buffer, g4 * s.h);
+  const std::size_t block_packed = packedASize(4 * UnitBlocks::kUnits, s.h);
+  float* w_hh_packed = reserveFloats(w_hh_packed_buffer, ub.count * block_packed);
+  float* bias_b = bias != nullptr ? reserveFloats(bias_buffer, g4) : nullptr;
+  if (!w_ih_b || !w_hh_b || !w_hh_packed || (bias != nullptr && !bias_b)) return false;
+  toBlockOrder(w_ih_b, w_ih, s.i, ub);
+  toBlockOrder(w_hh_b, w_hh, s.h, ub);
+  if (bias != nullptr) toBlockOrder(bias_b, bias, 1, ub);
+  // Each block's W_hh rows packed once for the whole sequence, as their own matrix.
+  for (std::size_t q = 0; q < ub.count; q++) {
+    packAForGemm(w_hh_packed + q * block_packed, w_hh_b + ub.firstRow(q) * s.h, s.h, false, 4 * ub.size(q), s.h);
+  }
   // gates (4h, t*b) = W_ih xᵀ for every time step at once; the recurrence accumulates onto it.
-  if (!sgemm(false, true, g4, tb, s.i, w_ih, s.i, x, s.i, 0.0f, gates, tb, SIZE_MAX)) return false;
-  // W_hh packed once for the whole sequence. Per-thread buffer: a fresh megabyte per call
-  // would page-fault every time.
-  thread_local ScratchBuffer w_hh_buffer;
-  float* w_hh_packed = w_hh_buffer.reserve(packedASize(g4, s.h));
-  if (w_hh_packed == nullptr) return false;
-  packAForGemm(w_hh_packed, w_hh, s.h, false, g4, s.h);
+  if (!sgemm(false, true, g4, tb, s.i, w_ih_b, s.i, x, s.i, 0.0f, gates, tb, SIZE_MAX)) return false;
   const LstmCellKernels& k = cellKernels();
   std::vector<float> active_buf;
   for (std::size_t step = 0; step < s.t; step++) {
     const std::size_t time = timeOf(s, step);
-    float* g = gates + time * s.b;
     const float* hp = h_states + lstmPrevBlock(s, time) * s.b;
     const float* cp = c_states + lstmPrevBlock(s, time) * s.b;
     float* hn = h_states + lstmNextBlock(s, time) * s.b;
     float* cn = c_states + lstmNextBlock(s, time) * s.b;
-    // gatesᵀ += W_hh hᵀ: (4h x b) = (4h x h) (h x b)
-    if (!sgemmPackedA(w_hh_packed, g4, s.h, false, s.b, hp, lds, 1.0f, g, tb, SIZE_MAX)) return false;
     const float* active = activeColumns(s, time, active_buf);
     float* out = output + time * bh;
-    forUnitBlocks(s, [&](std::size_t u0, std::size_t u1) {
-      k.forward(g + u0 * tb, cn + u0 * lds, hn + u0 * lds, cp + u0 * lds, hp + u0 * lds, bias ? bias + u0 : nullptr,
-                active, tb, s.h, lds, u1 - u0, s.b);
+    std::atomic<bool> ok{true};
+    forUnitBlocks(s, ub, [&](std::size_t q) {
+      const std::size_t u0 = ub.begin(q), n = ub.size(q);
+      float* g = gates + ub.firstRow(q) * tb + time * s.b;
+      // This block's gatesᵀ += W_hh hᵀ: (4n x b) = (4n x h) (h x b)
+      if (!sgemmPackedA(w_hh_packed + q * block_packed, 4 * n, s.h, false, s.b, hp, lds, 1.0f, g, tb, 1)) {
+        ok.store(false);
+        return;
+      }
+      k.forward(g, cn + u0 * lds, hn + u0 * lds, cp + u0 * lds, hp + u0 * lds, bias_b ? bias_b + ub.firstRow(q) : nullptr,
+                active, tb, n, lds, n, s.b);
       // The output by time, (b, h) row-major; inactive columns output zero.
       for (std::size_t c = 0; c < s.b; c++) {
         float* o = out + c * s.h;
         if (active != nullptr && active[c] == 0.0f) {
-          std::memset(o + u0, 0, (u1 - u0) * sizeof(float));
+          std::memset(o + u0, 0, n * sizeof(float));
         } else {
-          for (std::size_t u = u0; u < u1; u++) o[u] = hn[u * lds + c];
+          for (std::size_t u = u0; u < u0 + n; u++) o[u] = hn[u * lds + c];
         }
       }
     });
+    if (!ok.load()) return false;
   }
   transpose(h_n, s.h, h_states + last * s.b, lds, s.h, s.b);
   transpose(c_n, s.h, c_states + last * s.b, lds, s.h, s.b);
@@ -123,13 +168,16 @@ bool lstmBackward(float* dx, float* dh0, float* dc0, float* dw_ih, float* dw_hh,
   std::vector<float> dh(bh, 0.0f), dc(bh, 0.0f), dh_prev(bh);
   if (dh_n) transpose(dh.data(), s.b, dh_n, s.h, s.b, s.h);
   if (dc_n) transpose(dc.data(), s.b, dc_n, s.h, s.b, s.h);
-  thread_local ScratchBuffer w_hh_buffer;
-  float* w_hh_t_packed = nullptr;
+  const UnitBlocks ub(s.h);
+  thread_local ScratchBuffer w_buffer, w_hh_packed_buffer, dw_buffer;
+  float* w_b = reserveFloats(w_buffer, g4 * std::max(s.i, s.h));
+  float* w_hh_t_packed = reserveFloats(w_hh_packed_buffer, packedASize(s.h, g4));
+  if (w_b == nullptr || w_hh_t_packed == nullptr) return false;
   if (s.t > 0) {
-    // W_hhᵀ (h x 4h) packed once: dh_prevᵀ = W_hhᵀ dgatesᵀ at every step.
-    w_hh_t_packed = w_hh_buffer.reserve(packedASize(s.h, g4));
-    if (w_hh_t_packed == nullptr) return false;
-    packAForGemm(w_hh_t_packed, w_hh, s.h, true, s.h, g4);
+    // W_hhᵀ (h x 4h, its columns in the stored gate order) packed once: dh_prevᵀ = W_hhᵀ
+    // dgatesᵀ at every step.
+    toBlockOrder(w_b, w_hh, s.h, ub);
+    packAForGemm(w_hh_t_packed, w_b, s.h, true, s.h, g4);
   }
   const LstmCellKernels& k = cellKernels();
   std::vector<float> active_buf;
@@ -138,7 +186,8 @@ bool lstmBackward(float* dx, float* dh0, float* dc0, float* dw_ih, float* dw_hh,
     const float* active = activeColumns(s, time, active_buf);
     float* dg = dgates + time * s.b;
     const float* dout = d_output ? d_output + time * bh : nullptr;
-    forUnitBlocks(s, [&](std::size_t u0, std::size_t u1) {
+    forUnitBlocks(s, ub, [&](std::size_t q) {
+      const std::size_t u0 = ub.begin(q), u1 = u0 + ub.size(q);
       // The output at this time feeds the state gradient (inactive columns output a constant 0).
       if (dout != nullptr) {
         for (std::size_t c = 0; c < s.b; c++) {
@@ -146,9 +195,10 @@ bool lstmBackward(float* dx, float* dh0, float* dc0, float* dw_ih, float* dw_hh,
           for (std::size_t u = u0; u < u1; u++) dh[u * s.b + c] += dout[c * s.h + u];
         }
       }
-      k.backward(dg + u0 * tb, dc.data() + u0 * s.b, dh.data() + u0 * s.b, gates + time * s.b + u0 * tb,
+      const std::size_t r0 = ub.firstRow(q) * tb;
+      k.backward(dg + r0, dc.data() + u0 * s.b, dh.data() + u0 * s.b, gates + time * s.b + r0,
                  c_states + lstmPrevBlock(s, time) * s.b + u0 * lds, c_states + lstmNextBlock(s, time) * s.b + u0 * lds,
-                 active, tb, s.h, lds, s.b, u1 - u0, s.b);
+                 active, tb, u1 - u0, lds, s.b, u1 - u0, s.b);
     });
     // dh_prevᵀ (h x b) = W_hhᵀ dgatesᵀ. Inactive columns carry dh through.
     if (!sgemmPackedA(w_hh_t_packed, s.h, g4, false, s.b, dg, tb, 0.0f, dh_prev.data(), s.b, SIZE_MAX)) return false;
@@ -169,12 +219,23 @@ bool lstmBackward(float* dx, float* dh0, float* dc0, float* dw_ih, float* dw_hh,
   }
   // Everything is by time, so each of these is one GEMM over all t*b columns:
   // dx (t*b, i) = dgatesᵀ W_ih; dW_ih = dgates x; dW_hh = dgates h_prevᵀ (the states entering
-  // times 0..t-1 are consecutive blocks).
-  if (dx && !sgemm(true, false, tb, s.i, g4, dgates, tb, w_ih, s.i, 0.0f, dx, s.i, SIZE_MAX)) return false;
-  if (dw_ih && !sgemm(false, false, g4, s.i, tb, dgates, tb, x, s.i, 0.0f, dw_ih, s.i, SIZE_MAX)) return false;
-  if (dw_hh && !sgemm(false, true, g4, s.h, tb, dgates, tb, h_states + lstmPrevBlock(s, 0) * s.b, lds, 0.0f, dw_hh,
-                      s.h, SIZE_MAX)) {
-    return false;
+  // times 0..t-1 are consecutive blocks). Weights go into and out of the stored gate order.
+  float* dw_b = (dw_ih || dw_hh || d_bias) ? reserveFloats(dw_buffer, g4 * std::max(s.i, s.h)) : nullptr;
+  if ((dw_ih || dw_hh || d_bias) && dw_b == nullptr) return false;
+  if (dx) {
+    toBlockOrder(w_b, w_ih, s.i, ub);
+    if (!sgemm(true, false, tb, s.i, g4, dgates, tb, w_b, s.i, 0.0f, dx, s.i, SIZE_MAX)) return false;
+  }
+  if (dw_ih) {
+    if (!sgemm(false, false, g4, s.i, tb, dgates, tb, x, s.i, 0.0f, dw_b, s.i, SIZE_MAX)) return false;
+    fromBlockOrder(dw_ih, dw_b, s.i, ub);
+  }
+  if (dw_hh) {
+    if (!sgemm(false, true, g4, s.h, tb, dgates, tb, h_states + lstmPrevBlock(s, 0) * s.b, lds, 0.0f, dw_b, s.h,
+               SIZE_MAX)) {
+      return false;
+    }
+    fromBlockOrder(dw_hh, dw_b, s.h, ub);
   }
   if (d_bias) {
     // Row sums in 16 interleaved partial sums (a vector's worth), combined in a fixed order:
@@ -189,8 +250,9 @@ bool lstmBackward(float* dx, float* dh0, float* dc0, float* dw_ih, float* dw_hh,
       for (; c < tb; c++) part[c % kLanes] += row[c];
       for (std::size_t w = kLanes / 2; w > 0; w /= 2)
         for (std::size_t l = 0; l < w; l++) part[l] += part[l + w];
-      d_bias[j] = part[0];
+      dw_b[j] = part[0];
     }
+    fromBlockOrder(d_bias, dw_b, 1, ub);
   }
   return true;
 }

@@ -12,6 +12,8 @@
 // Buffers are indexed by time (not by processing step), so that x, gates and the states of
 // every step line up for the weight-gradient GEMMs whichever the direction:
 //   gates (4h, t*b): column block t (columns t*b .. t*b+b-1) holds time t's activated gates.
+//     Its rows are grouped by blocks of hidden units (lstm.cc's UnitBlocks): each block's i, f,
+//     g, o rows in turn, so that one task computes a block's GEMM rows and then its cell.
 //   h_states, c_states (h, (t+1)*b): t+1 column blocks of states. Forward: block 0 is the
 //     initial state and block t+1 the state after time t. Reversed (time runs t-1 .. 0): block
 //     t is the state after time t and block t (the last) the initial state. Either way the
