@@ -10,9 +10,12 @@
 #include "../../core/cpu.h"
 #include "../../core/thread_pool.h"
 #include "../gemm/gemm.h"
+#include "rnn_util.h"
 
 namespace keel {
 namespace {
+
+using rnn::UnitBlocks;
 
 const LstmCellKernels& cellKernels() {
 #if defined(__x86_64__) || defined(_M_X64)
@@ -25,68 +28,10 @@ const LstmCellKernels& cellKernels() {
   return lstmCellKernelsScalar();
 }
 
-// Hidden units in fixed blocks of kUnits (the last one shorter). Gate rows are stored grouped
-// by block, so that one task can run a block's whole step, the recurrent GEMM for its 4 x kUnits
-// gate rows and then the cell for its units, with no hand-off between the two: block q holds
-// rows i, f, g, o of its units in turn, from row 4 * kUnits * q. 4 x 28 = 112 rows are 8 whole
-// AVX-512 tiles (14 rows). Blocks never depend on the thread count, so neither do results.
-struct UnitBlocks {
-  static constexpr std::size_t kUnits = 28;
-  std::size_t h, count;
-  explicit UnitBlocks(std::size_t hidden) : h(hidden), count((hidden + kUnits - 1) / kUnits) {}
-  std::size_t begin(std::size_t q) const { return q * kUnits; }
-  std::size_t size(std::size_t q) const { return std::min(kUnits, h - q * kUnits); }
-  std::size_t firstRow(std::size_t q) const { return 4 * kUnits * q; }
-  // The stored row of gate k (0..3 for i, f, g, o) of unit u.
-  std::size_t row(std::size_t k, std::size_t u) const {
-    const std::size_t q = u / kUnits;
-    return firstRow(q) + k * size(q) + (u - begin(q));
-  }
-};
-
-// dst (stored gate order) from src (PyTorch's order: gate k of unit u at row k*h + u), or back.
-void toBlockOrder(float* dst, const float* src, std::size_t cols, const UnitBlocks& ub) {
-  for (std::size_t k = 0; k < 4; k++)
-    for (std::size_t u = 0; u < ub.h; u++) std::memcpy(dst + ub.row(k, u) * cols, src + (k * ub.h + u) * cols, cols * sizeof(float));
-}
-void fromBlockOrder(float* dst, const float* src, std::size_t cols, const UnitBlocks& ub) {
-  for (std::size_t k = 0; k < 4; k++)
-    for (std::size_t u = 0; u < ub.h; u++) std::memcpy(dst + (k * ub.h + u) * cols, src + ub.row(k, u) * cols, cols * sizeof(float));
-}
-
-// Runs fn(q) for every unit block, spread over the threads when a step is big enough to pay
-// for the hand-off (blocks are claimed as threads come free).
-template <typename Fn>
-void forUnitBlocks(const LstmShape& s, const UnitBlocks& ub, const Fn& fn) {
-  const double work = 4.0 * s.h * s.h * s.b + 64.0 * s.h * s.b;  // GEMM MACs + cell, roughly
-  parallelFor(ub.count, ub.count > 1 && work >= 1e6 ? SIZE_MAX : 1, [&](std::size_t q) { fn(q); });
-}
-
-// reserve() of zero floats may return null; empty shapes (i or h of 0) still need a pointer.
-float* reserveFloats(ScratchBuffer& buf, std::size_t floats) { return buf.reserve(std::max<std::size_t>(floats, 1)); }
+// A step's multiply-adds, roughly: the recurrent GEMM plus the cell.
+double stepWork(const LstmShape& s) { return 4.0 * s.h * s.h * s.b + 64.0 * s.h * s.b; }
 
 std::size_t timeOf(const LstmShape& s, std::size_t step) { return s.reverse ? s.t - 1 - step : step; }
-
-// active[c] (1 or 0) for batch column c at time t, or null when every column is active.
-const float* activeColumns(const LstmShape& s, std::size_t time, std::vector<float>& buf) {
-  if (s.lengths == nullptr) return nullptr;
-  buf.resize(s.b);
-  bool all = true;
-  for (std::size_t c = 0; c < s.b; c++) {
-    buf[c] = static_cast<std::size_t>(s.lengths[c]) > time ? 1.0f : 0.0f;
-    all = all && buf[c] != 0.0f;
-  }
-  return all ? nullptr : buf.data();
-}
-
-// dst (cols x rows, row stride ldd) = srcᵀ for src (rows x cols, row stride lds).
-void transpose(float* dst, std::size_t ldd, const float* src, std::size_t lds, std::size_t rows, std::size_t cols) {
-  constexpr std::size_t kTile = 16;
-  for (std::size_t r0 = 0; r0 < rows; r0 += kTile)
-    for (std::size_t c0 = 0; c0 < cols; c0 += kTile)
-      for (std::size_t r = r0; r < std::min(rows, r0 + kTile); r++)
-        for (std::size_t c = c0; c < std::min(cols, c0 + kTile); c++) dst[c * ldd + r] = src[r * lds + c];
-}
 
 }  // namespace
 
@@ -96,25 +41,25 @@ bool lstmForward(float* output, float* h_states, float* c_states, float* gates, 
   const std::size_t first = s.reverse ? s.t : 0, last = s.reverse ? 0 : s.t;
   float* h_n = output + s.t * bh;
   float* c_n = h_n + bh;
-  transpose(h_states + first * s.b, lds, h0, s.h, s.b, s.h);
-  transpose(c_states + first * s.b, lds, c0, s.h, s.b, s.h);
+  rnn::transpose(h_states + first * s.b, lds, h0, s.h, s.b, s.h);
+  rnn::transpose(c_states + first * s.b, lds, c0, s.h, s.b, s.h);
   if (s.t == 0) {
     std::memcpy(h_n, h0, bh * sizeof(float));
     std::memcpy(c_n, c0, bh * sizeof(float));
     return true;
   }
-  const UnitBlocks ub(s.h);
+  const UnitBlocks ub(s.h, 4);
   // Per-thread buffers: fresh megabytes per call would page-fault every time.
   thread_local ScratchBuffer w_ih_buffer, w_hh_buffer, w_hh_packed_buffer, bias_buffer;
-  float* w_ih_b = reserveFloats(w_ih_buffer, g4 * s.i);
-  float* w_hh_b = reserveFloats(w_hh_buffer, g4 * s.h);
+  float* w_ih_b = rnn::reserveFloats(w_ih_buffer, g4 * s.i);
+  float* w_hh_b = rnn::reserveFloats(w_hh_buffer, g4 * s.h);
   const std::size_t block_packed = packedASize(4 * UnitBlocks::kUnits, s.h);
-  float* w_hh_packed = reserveFloats(w_hh_packed_buffer, ub.count * block_packed);
-  float* bias_b = bias != nullptr ? reserveFloats(bias_buffer, g4) : nullptr;
+  float* w_hh_packed = rnn::reserveFloats(w_hh_packed_buffer, ub.count * block_packed);
+  float* bias_b = bias != nullptr ? rnn::reserveFloats(bias_buffer, g4) : nullptr;
   if (!w_ih_b || !w_hh_b || !w_hh_packed || (bias != nullptr && !bias_b)) return false;
-  toBlockOrder(w_ih_b, w_ih, s.i, ub);
-  toBlockOrder(w_hh_b, w_hh, s.h, ub);
-  if (bias != nullptr) toBlockOrder(bias_b, bias, 1, ub);
+  rnn::toBlockOrder(w_ih_b, w_ih, s.i, ub);
+  rnn::toBlockOrder(w_hh_b, w_hh, s.h, ub);
+  if (bias != nullptr) rnn::toBlockOrder(bias_b, bias, 1, ub);
   // Each block's W_hh rows packed once for the whole sequence, as their own matrix.
   for (std::size_t q = 0; q < ub.count; q++) {
     packAForGemm(w_hh_packed + q * block_packed, w_hh_b + ub.firstRow(q) * s.h, s.h, false, 4 * ub.size(q), s.h);
@@ -129,10 +74,10 @@ bool lstmForward(float* output, float* h_states, float* c_states, float* gates, 
     const float* cp = c_states + lstmPrevBlock(s, time) * s.b;
     float* hn = h_states + lstmNextBlock(s, time) * s.b;
     float* cn = c_states + lstmNextBlock(s, time) * s.b;
-    const float* active = activeColumns(s, time, active_buf);
+    const float* active = rnn::activeColumns(s.lengths, s.b, time, active_buf);
     float* out = output + time * bh;
     std::atomic<bool> ok{true};
-    forUnitBlocks(s, ub, [&](std::size_t q) {
+    rnn::forUnitBlocks(ub, stepWork(s), [&](std::size_t q) {
       const std::size_t u0 = ub.begin(q), n = ub.size(q);
       float* g = gates + ub.firstRow(q) * tb + time * s.b;
       // This block's gatesᵀ += W_hh hᵀ: (4n x b) = (4n x h) (h x b)
@@ -154,8 +99,8 @@ bool lstmForward(float* output, float* h_states, float* c_states, float* gates, 
     });
     if (!ok.load()) return false;
   }
-  transpose(h_n, s.h, h_states + last * s.b, lds, s.h, s.b);
-  transpose(c_n, s.h, c_states + last * s.b, lds, s.h, s.b);
+  rnn::transpose(h_n, s.h, h_states + last * s.b, lds, s.h, s.b);
+  rnn::transpose(c_n, s.h, c_states + last * s.b, lds, s.h, s.b);
   return true;
 }
 
@@ -166,27 +111,27 @@ bool lstmBackward(float* dx, float* dh0, float* dc0, float* dw_ih, float* dw_hh,
   const std::size_t g4 = 4 * s.h, bh = s.b * s.h, tb = s.t * s.b, lds = (s.t + 1) * s.b;
   // dhᵀ, dcᵀ (h x b): the gradients at the current step's output state.
   std::vector<float> dh(bh, 0.0f), dc(bh, 0.0f), dh_prev(bh);
-  if (dh_n) transpose(dh.data(), s.b, dh_n, s.h, s.b, s.h);
-  if (dc_n) transpose(dc.data(), s.b, dc_n, s.h, s.b, s.h);
-  const UnitBlocks ub(s.h);
+  if (dh_n) rnn::transpose(dh.data(), s.b, dh_n, s.h, s.b, s.h);
+  if (dc_n) rnn::transpose(dc.data(), s.b, dc_n, s.h, s.b, s.h);
+  const UnitBlocks ub(s.h, 4);
   thread_local ScratchBuffer w_buffer, w_hh_packed_buffer, dw_buffer;
-  float* w_b = reserveFloats(w_buffer, g4 * std::max(s.i, s.h));
-  float* w_hh_t_packed = reserveFloats(w_hh_packed_buffer, packedASize(s.h, g4));
+  float* w_b = rnn::reserveFloats(w_buffer, g4 * std::max(s.i, s.h));
+  float* w_hh_t_packed = rnn::reserveFloats(w_hh_packed_buffer, packedASize(s.h, g4));
   if (w_b == nullptr || w_hh_t_packed == nullptr) return false;
   if (s.t > 0) {
     // W_hhᵀ (h x 4h, its columns in the stored gate order) packed once: dh_prevᵀ = W_hhᵀ
     // dgatesᵀ at every step.
-    toBlockOrder(w_b, w_hh, s.h, ub);
+    rnn::toBlockOrder(w_b, w_hh, s.h, ub);
     packAForGemm(w_hh_t_packed, w_b, s.h, true, s.h, g4);
   }
   const LstmCellKernels& k = cellKernels();
   std::vector<float> active_buf;
   for (std::size_t step = s.t; step-- > 0;) {
     const std::size_t time = timeOf(s, step);
-    const float* active = activeColumns(s, time, active_buf);
+    const float* active = rnn::activeColumns(s.lengths, s.b, time, active_buf);
     float* dg = dgates + time * s.b;
     const float* dout = d_output ? d_output + time * bh : nullptr;
-    forUnitBlocks(s, ub, [&](std::size_t q) {
+    rnn::forUnitBlocks(ub, stepWork(s), [&](std::size_t q) {
       const std::size_t u0 = ub.begin(q), u1 = u0 + ub.size(q);
       // The output at this time feeds the state gradient (inactive columns output a constant 0).
       if (dout != nullptr) {
@@ -209,8 +154,8 @@ bool lstmBackward(float* dx, float* dh0, float* dc0, float* dw_ih, float* dw_hh,
     }
     dh.swap(dh_prev);
   }
-  if (dh0) transpose(dh0, s.h, dh.data(), s.b, s.h, s.b);
-  if (dc0) transpose(dc0, s.h, dc.data(), s.b, s.h, s.b);
+  if (dh0) rnn::transpose(dh0, s.h, dh.data(), s.b, s.h, s.b);
+  if (dc0) rnn::transpose(dc0, s.h, dc.data(), s.b, s.h, s.b);
   if (s.t == 0) {
     if (dw_ih) std::memset(dw_ih, 0, g4 * s.i * sizeof(float));
     if (dw_hh) std::memset(dw_hh, 0, g4 * s.h * sizeof(float));
@@ -220,39 +165,26 @@ bool lstmBackward(float* dx, float* dh0, float* dc0, float* dw_ih, float* dw_hh,
   // Everything is by time, so each of these is one GEMM over all t*b columns:
   // dx (t*b, i) = dgatesᵀ W_ih; dW_ih = dgates x; dW_hh = dgates h_prevᵀ (the states entering
   // times 0..t-1 are consecutive blocks). Weights go into and out of the stored gate order.
-  float* dw_b = (dw_ih || dw_hh || d_bias) ? reserveFloats(dw_buffer, g4 * std::max(s.i, s.h)) : nullptr;
+  float* dw_b = (dw_ih || dw_hh || d_bias) ? rnn::reserveFloats(dw_buffer, g4 * std::max(s.i, s.h)) : nullptr;
   if ((dw_ih || dw_hh || d_bias) && dw_b == nullptr) return false;
   if (dx) {
-    toBlockOrder(w_b, w_ih, s.i, ub);
+    rnn::toBlockOrder(w_b, w_ih, s.i, ub);
     if (!sgemm(true, false, tb, s.i, g4, dgates, tb, w_b, s.i, 0.0f, dx, s.i, SIZE_MAX)) return false;
   }
   if (dw_ih) {
     if (!sgemm(false, false, g4, s.i, tb, dgates, tb, x, s.i, 0.0f, dw_b, s.i, SIZE_MAX)) return false;
-    fromBlockOrder(dw_ih, dw_b, s.i, ub);
+    rnn::fromBlockOrder(dw_ih, dw_b, s.i, ub);
   }
   if (dw_hh) {
     if (!sgemm(false, true, g4, s.h, tb, dgates, tb, h_states + lstmPrevBlock(s, 0) * s.b, lds, 0.0f, dw_b, s.h,
                SIZE_MAX)) {
       return false;
     }
-    fromBlockOrder(dw_hh, dw_b, s.h, ub);
+    rnn::fromBlockOrder(dw_hh, dw_b, s.h, ub);
   }
   if (d_bias) {
-    // Row sums in 16 interleaved partial sums (a vector's worth), combined in a fixed order:
-    // one running sum would be a chain of t*b dependent adds per row.
-    constexpr std::size_t kLanes = 16;
-    for (std::size_t j = 0; j < g4; j++) {
-      const float* row = dgates + j * tb;
-      float part[kLanes] = {};
-      std::size_t c = 0;
-      for (; c + kLanes <= tb; c += kLanes)
-        for (std::size_t l = 0; l < kLanes; l++) part[l] += row[c + l];
-      for (; c < tb; c++) part[c % kLanes] += row[c];
-      for (std::size_t w = kLanes / 2; w > 0; w /= 2)
-        for (std::size_t l = 0; l < w; l++) part[l] += part[l + w];
-      dw_b[j] = part[0];
-    }
-    fromBlockOrder(d_bias, dw_b, 1, ub);
+    rnn::rowSums(dw_b, dgates, g4, tb, tb);
+    rnn::fromBlockOrder(d_bias, dw_b, 1, ub);
   }
   return true;
 }
