@@ -25,13 +25,16 @@ export interface LstmLayerResult {
 }
 
 // A region of `packed` seen as its own tensor (shares storage), with a backward that places the
-// gradient back into a zero tensor of packed's shape.
+// gradient back into a zero tensor of packed's shape (natively: a copy through a JS array cost
+// 10% of an LSTM layer's forward + backward).
 function region(packed: Tensor, offset: number, shape: number[], name: string): Tensor {
   const view = Tensor._view(packed, shape, null, packed._offset + offset);
   return record(name, view, [packed], (g) => {
     const full = Tensor._empty(packed.shape, 'float32', true);
     const gs = contiguousFloat(name, g);
-    native.storageWrite(full._handle(name), offset * 4, gs.toFloat32Array());
+    params[0] = 1; params[1] = gs.numel(); params[2] = 1; params[3] = 1; // rank 1, unit strides
+    native.copy(full._handle(name), full._offset + offset, gs._handle(name), gs._offset);
+    if (gs !== g) gs.dispose();
     return [full];
   });
 }
