@@ -2,9 +2,11 @@
 // blocks, masks from `lengths`, small transposes and row sums. No intrinsics.
 #pragma once
 #include <algorithm>
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <thread>
 #include <vector>
 
 #include "../../core/aligned_alloc.h"
@@ -47,10 +49,33 @@ inline void fromBlockOrder(float* dst, const float* src, std::size_t cols, const
 }
 
 // Runs fn(q) for every unit block, spread over the threads when a step (`work` multiply-adds,
-// roughly) is big enough to pay for the hand-off. Blocks are claimed as threads come free.
+// roughly) is big enough to pay for the hand-off. Blocks are claimed as threads come free, the
+// submitting thread from the first block up and the others from the last block down: in the
+// steady state each thread then gets the same blocks step after step, so the weight rows of its
+// blocks stay in its own core's L2, while a thread that starts late or is descheduled still
+// leaves its share to the others. Which thread runs a block never changes its result.
 template <typename Fn>
 void forUnitBlocks(const UnitBlocks& ub, double work, const Fn& fn) {
-  parallelFor(ub.count, ub.count > 1 && work >= 1e6 ? SIZE_MAX : 1, [&](std::size_t q) { fn(q); });
+  const std::size_t threads = std::min(numThreads(), ub.count);
+  if (threads <= 1 || work < 1e6) {
+    for (std::size_t q = 0; q < ub.count; q++) fn(q);
+    return;
+  }
+  // The unclaimed blocks [front, back): front in the low 32 bits, back in the high ones.
+  std::atomic<std::uint64_t> range{static_cast<std::uint64_t>(ub.count) << 32};
+  const std::thread::id submitter = std::this_thread::get_id();
+  parallelFor(threads, threads, [&](std::size_t) {
+    const bool from_front = std::this_thread::get_id() == submitter;
+    std::uint64_t r = range.load(std::memory_order_relaxed);
+    for (;;) {
+      const std::uint64_t front = r & 0xffffffffu, back = r >> 32;
+      if (front >= back) return;
+      const std::uint64_t next = from_front ? r + 1 : r - (std::uint64_t{1} << 32);
+      if (!range.compare_exchange_weak(r, next, std::memory_order_acq_rel, std::memory_order_relaxed)) continue;
+      fn(static_cast<std::size_t>(from_front ? front : back - 1));
+      r = range.load(std::memory_order_relaxed);
+    }
+  });
 }
 
 // reserve() of zero floats may return null; empty shapes (a size of 0) still need a pointer.
