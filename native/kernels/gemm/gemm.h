@@ -42,7 +42,8 @@ bool sgemmStridedBatched(const SgemmArgs& args, std::size_t stride_a, std::size_
 
 // A constant left operand packed once and reused across many products (an RNN's recurrent
 // weights, multiplied by a new right operand at every time step). The packed A is tied to the
-// active ISA's micro-kernel, so pack and multiply under the same ISA. sgemmPackedA runs the
+// active ISA's micro-kernel and its depth block (kc), so pack and multiply under the same ISA
+// and blocking (e.g. within one kernel call). sgemmPackedA runs the
 // tile grid, depth blocking and per-element arithmetic of sgemm, so its result is bit-identical
 // to sgemm(trans_a, trans_b, m, n, k, a, lda, ...) with alpha = 1, for every thread count.
 //
