@@ -50,7 +50,9 @@
         "native/kernels/norm/batchnorm.cc",
         "native/kernels/optim/optim.cc",
         "native/kernels/rnn/lstm.cc",
-        "native/kernels/rnn/lstm_cell_scalar.cc"
+        "native/kernels/rnn/lstm_cell_scalar.cc",
+        "native/kernels/rnn/gru.cc",
+        "native/kernels/rnn/gru_cell_scalar.cc"
       ],
       "conditions": [
         ["target_arch=='x64'", {
@@ -71,7 +73,8 @@
             "native/kernels/conv/conv_direct_avx2.cc",
             "native/kernels/elementwise/elementwise_avx2.cc",
             "native/kernels/reduce/reduce_avx2.cc",
-            "native/kernels/rnn/lstm_cell_avx2.cc"
+            "native/kernels/rnn/lstm_cell_avx2.cc",
+            "native/kernels/rnn/gru_cell_avx2.cc"
           ],
           "cflags_cc": ["-mavx2", "-mfma"],
           "xcode_settings": {"OTHER_CPLUSPLUSFLAGS": ["-mavx2", "-mfma"]},
@@ -86,7 +89,8 @@
             "native/kernels/pool/pool_2x2_avx512.cc",
             "native/kernels/elementwise/elementwise_avx512.cc",
             "native/kernels/reduce/reduce_avx512.cc",
-            "native/kernels/rnn/lstm_cell_avx512.cc"
+            "native/kernels/rnn/lstm_cell_avx512.cc",
+            "native/kernels/rnn/gru_cell_avx512.cc"
           ],
           "cflags_cc": ["-mavx512f", "-mavx512dq", "-mavx512bw", "-mavx512vl", "-mfma"],
           "xcode_settings": {

@@ -1,6 +1,6 @@
 // Layer kernels beside PyTorch in one run, interleaved: conv2d forward and forward+backward for
 // N=32, 64->64, 32x32, 3x3, pad 1 and LeNet's first layer (N=64, 1->6, 28x28, 5x5), pooling and
-// batch norm, and an LSTM layer (seq 35, batch 32, 256 -> 256, 1 and 2 layers). PyTorch runs at 1 and 2 threads with OMP_WAIT_POLICY=PASSIVE; its better time is
+// batch norm, and LSTM and GRU layers (seq 35, batch 32, 256 -> 256, 1 and 2 layers). PyTorch runs at 1 and 2 threads with OMP_WAIT_POLICY=PASSIVE; its better time is
 // the comparison.  npm run bench:nn [-- --quick] [-- --filter conv64]
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -8,7 +8,7 @@ import { benchDir, machineDescription, median, parseBenchArgs, resultsPath, samp
 
 const keel = await import('../dist/index.js');
 const F = await import('../dist/nn/functional.js');
-const { lstmLayer } = await import('../dist/nn/rnn-functional.js');
+const { gruLayer, lstmLayer } = await import('../dist/nn/rnn-functional.js');
 const { quick, filter, seconds, rounds } = parseBenchArgs(process.argv.slice(2), { seconds: 0.5, quickSeconds: 0.2 });
 
 keel.manualSeed(1);
@@ -33,21 +33,24 @@ const p = keel.randn([32, 64, 32, 32]);
 const pg = p.clone().requiresGrad_();
 const bnW = keel.ones([64], { requiresGrad: true }), bnB = keel.zeros([64], { requiresGrad: true });
 const rm = keel.zeros([64]), rv = keel.ones([64]);
-// LSTM seq 35, batch 32, 256 -> 256, as PyTorch's nn.LSTM (biases, zero initial state).
-function lstmWorkloads(layers) {
-  const H = 256, bound = 1 / Math.sqrt(H);
+// LSTM / GRU seq 35, batch 32, 256 -> 256, as PyTorch's nn.LSTM / nn.GRU (biases, zero initial
+// state).
+function rnnWorkloads(mode, layers) {
+  const H = 256, bound = 1 / Math.sqrt(H), G = (mode === 'gru' ? 3 : 4) * H;
   const weights = Array.from({ length: layers }, () => ({
-    wIh: keel.uniform([4 * H, 256], -bound, bound, { requiresGrad: true }), wHh: keel.uniform([4 * H, H], -bound, bound, { requiresGrad: true }),
-    bIh: keel.uniform([4 * H], -bound, bound, { requiresGrad: true }), bHh: keel.uniform([4 * H], -bound, bound, { requiresGrad: true }),
+    wIh: keel.uniform([G, 256], -bound, bound, { requiresGrad: true }), wHh: keel.uniform([G, H], -bound, bound, { requiresGrad: true }),
+    bIh: keel.uniform([G], -bound, bound, { requiresGrad: true }), bHh: keel.uniform([G], -bound, bound, { requiresGrad: true }),
   }));
   const x = keel.randn([35, 32, 256]), xg = x.clone().requiresGrad_();
   const zeros = keel.zeros([32, H]);
   const run = (input) => {
     let h = input;
-    for (const w of weights) h = lstmLayer(h, zeros, zeros, w.wIh, w.wHh, w.bIh, w.bHh).output;
+    for (const w of weights) {
+      h = mode === 'gru' ? gruLayer(h, zeros, w.wIh, w.wHh, w.bIh, w.bHh).output : lstmLayer(h, zeros, zeros, w.wIh, w.wHh, w.bIh, w.bHh).output;
+    }
     return h;
   };
-  const tag = layers === 1 ? 'lstm' : 'lstm-2layer';
+  const tag = layers === 1 ? mode : `${mode}-2layer`;
   const forward = () => keel.tidy(() => { keel.noGrad(() => run(x)); });
   const forwardBackward = () => keel.tidy(() => {
     const out = run(xg);
@@ -77,8 +80,10 @@ const workloads = [
       for (const t of [pg, bnW, bnB]) { t.grad.dispose(); t.grad = null; }
     }),
   },
-  ...lstmWorkloads(1),
-  ...lstmWorkloads(2),
+  ...rnnWorkloads('lstm', 1),
+  ...rnnWorkloads('lstm', 2),
+  ...rnnWorkloads('gru', 1),
+  ...rnnWorkloads('gru', 2),
 ].filter((w) => !filter || w.name.includes(filter));
 
 const machine = machineDescription(keel);

@@ -77,6 +77,7 @@ export interface NativeAddon {
   pool2d(kind: number, a: number, aOff: number, b: number, bOff: number, c: number, cOff: number): void;
   batchNorm(kind: number, ...args: Array<number | boolean>): void;
   lstm(kind: number, ...operands: number[]): void;
+  gru(kind: number, ...operands: number[]): void;
   optimStep(kind: number, param: number, pOff: number, grad: number, gOff: number, s1: number, s1Off: number,
     s2: number, s2Off: number, s3: number, s3Off: number, n: number): void;
 }

@@ -54,6 +54,7 @@ Napi::Object init(Napi::Env env, Napi::Object exports) {
       {"batchNorm", batchNorm},
       {"optimStep", optimStep},
       {"lstm", lstm},
+      {"gru", gru},
   };
   for (const auto& entry : table) {
     exports.Set(entry.name, Napi::Function::New(env, entry.fn, entry.name));

@@ -145,6 +145,8 @@ def cases():
         add(f'{R}(3, 4, batchFirst) unbatched', S(R, 3, 4, batchFirst=True), [5, 3])
         add(f'{R}(2, 3, numLayers=2, bidirectional) lengths with hx', S(R, 2, 3, numLayers=2, bidirectional=True), [5, 3, 2], with_hx=True, lengths=[5, 2, 3])
         add(f'{R}(3, 4, batchFirst, bidirectional) lengths shorter than T', S(R, 3, 4, batchFirst=True, bidirectional=True), [3, 5, 3], lengths=[2, 4, 1])
+        # 29 hidden units: two of the fused kernels' 28-unit blocks, the second partial.
+        add(f'{R}(2, 29, bidirectional) lengths with hx', S(R, 2, 29, bidirectional=True), [4, 3, 2], with_hx=True, lengths=[4, 1, 3])
     add('LSTM(3, 4, projSize=2)', S('LSTM', 3, 4, projSize=2), [4, 2, 3], with_hx=True)
     add('LSTM(2, 3, projSize=2, numLayers=2, bidirectional) lengths', S('LSTM', 2, 3, projSize=2, numLayers=2, bidirectional=True), [4, 3, 2], with_hx=True, lengths=[1, 4, 3])
     for C in ('LSTMCell', 'GRUCell'):

@@ -8,9 +8,9 @@ import torch.nn.functional as F
 from serve import sample_seconds, serve
 
 
-def make_lstm(name):
+def make_rnn(name):
     layers = 2 if "-2layer" in name else 1
-    m = torch.nn.LSTM(256, 256, num_layers=layers)
+    m = (torch.nn.GRU if name.startswith("gru") else torch.nn.LSTM)(256, 256, num_layers=layers)
     x = torch.randn(35, 32, 256)
     if name.endswith("forward"):
         return lambda: m(x), False
@@ -25,8 +25,8 @@ def make_lstm(name):
 
 
 def make(name):
-    if name.startswith("lstm"):
-        return make_lstm(name)
+    if name.startswith("lstm") or name.startswith("gru"):
+        return make_rnn(name)
     g = torch.Generator().manual_seed(1)
     if name.startswith("conv64"):
         x = torch.randn(32, 64, 32, 32, generator=g)

@@ -50,6 +50,7 @@ Napi::Value pool2d(const Napi::CallbackInfo& info);
 Napi::Value batchNorm(const Napi::CallbackInfo& info);
 Napi::Value optimStep(const Napi::CallbackInfo& info);
 Napi::Value lstm(const Napi::CallbackInfo& info);
+Napi::Value gru(const Napi::CallbackInfo& info);
 
 }  // namespace binding
 }  // namespace keel

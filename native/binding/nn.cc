@@ -260,7 +260,8 @@ namespace keel {
 namespace binding {
 
 // lstm(kind, pairs of (handle, offset)...) with params [t, b, i, h, reverse].
-//   kind 0 forward (11 operands): output, hStates, cStates, gates, x, h0, c0, wIh, wHh, bias?, lengths?
+//   kind 0 forward (11 operands): output (t+2, b, h: the output, then hN, then cN), hStates,
+//                                 cStates, gates, x, h0, c0, wIh, wHh, bias?, lengths?
 //   kind 1 backward (17 operands): dx?, dh0?, dc0?, dwIh?, dwHh?, dBias?, dgates, dOutput?, dhN?, dcN?,
 //                                  x, wIh, wHh, hStates, cStates, gates, lengths?
 // Optional operands are handle 0. lengths is int32 with every value in [1, t].
@@ -302,7 +303,7 @@ Napi::Value lstm(const Napi::CallbackInfo& info) {
   }
   bool ok;
   if (kind == 0) {
-    ok = lstmForward(req(0, "output", tbh, true), req(1, "hStates", tbh + bh, true), req(2, "cStates", tbh + bh, true),
+    ok = lstmForward(req(0, "output", tbh + 2 * bh, true), req(1, "hStates", tbh + bh, true), req(2, "cStates", tbh + bh, true),
                      req(3, "gates", tbh * 4, true), req(4, "input", count_dims({s.t, s.b, s.i}), true), req(5, "h0", bh, true),
                      req(6, "c0", bh, true), req(7, "weightIh", g4 * s.i, true), req(8, "weightHh", g4 * s.h, true),
                      req(9, "bias", g4, false), s);
@@ -317,6 +318,77 @@ Napi::Value lstm(const Napi::CallbackInfo& info) {
     throwRangeError(env, "lstm: unknown kind");
   }
   if (!ok) throw Napi::Error::New(env, "lstm: out of memory for packing buffers");
+  return env.Undefined();
+}
+
+}  // namespace binding
+}  // namespace keel
+
+#include "kernels/rnn/gru.h"
+
+namespace keel {
+namespace binding {
+
+// gru(kind, pairs of (handle, offset)...) with params [t, b, i, h, reverse].
+//   kind 0 forward (11 operands): output (t+1, b, h: the output, then hN), hStates, gates, hn,
+//                                 x, h0, wIh, wHh, bIh?, bHh?, lengths?
+//   kind 1 backward (17 operands): dx?, dh0?, dwIh?, dwHh?, dbIh?, dbHh?, dgx, dgh, dOutput?, dhN?,
+//                                  x, wIh, wHh, hStates, gates, hn, lengths?
+// Optional operands are handle 0. lengths is int32 with every value in [1, t].
+Napi::Value gru(const Napi::CallbackInfo& info) {
+  const char* fn = "gru";
+  Napi::Env env = info.Env();
+  const double kind = intArg(info, 0, fn, "kind");
+  const std::size_t count = kind == 0 ? 11 : 17;
+  requireArgCount(info, 1 + 2 * count, fn);
+  GruShape s;
+  s.t = slot(env, fn, 0);
+  s.b = slot(env, fn, 1);
+  s.i = slot(env, fn, 2);
+  s.h = slot(env, fn, 3);
+  s.reverse = instance(env).params[4] != 0;
+  std::vector<Span> ops(count);
+  for (std::size_t k = 0; k < count; k++) ops[k] = optionalSpan(info, 1 + 2 * k, fn, "operand");
+  const double tbh = count_dims({s.t, s.b, s.h}), bh = count_dims({s.b, s.h}), g3 = 3.0 * s.h;
+  auto req = [&](std::size_t k, const char* name, double n, bool required) -> float* {
+    if (!ops[k].data) {
+      if (required) throwRangeError(env, std::string(fn) + ": " + name + " is required");
+      return nullptr;
+    }
+    requireElements(env, fn, name, ops[k], n);
+    return as<float>(ops[k]);
+  };
+  const std::size_t len_k = kind == 0 ? 10 : 16;
+  std::vector<int32_t> lengths;
+  if (ops[len_k].data) {
+    requireElements(env, fn, "lengths", ops[len_k], static_cast<double>(s.b));
+    const int32_t* l = as<int32_t>(ops[len_k]);
+    for (std::size_t r = 0; r < s.b; r++) {
+      if (l[r] < 1 || static_cast<std::size_t>(l[r]) > s.t) {
+        throwRangeError(env, "gru: lengths[" + std::to_string(r) + "] = " + std::to_string(l[r]) + " is outside [1, " + std::to_string(s.t) + "]");
+      }
+    }
+    lengths.assign(l, l + s.b);
+    s.lengths = lengths.data();
+  }
+  const double states = tbh + bh, tbi = count_dims({s.t, s.b, s.i});
+  bool ok;
+  if (kind == 0) {
+    ok = gruForward(req(0, "output", tbh + bh, true), req(1, "hStates", states, true), req(2, "gates", tbh * 3, true),
+                    req(3, "hn", states, true), req(4, "input", tbi, true), req(5, "h0", bh, true),
+                    req(6, "weightIh", g3 * s.i, true), req(7, "weightHh", g3 * s.h, true), req(8, "biasIh", g3, false),
+                    req(9, "biasHh", g3, false), s);
+  } else if (kind == 1) {
+    ok = gruBackward(req(0, "gradInput", tbi, false), req(1, "gradH0", bh, false), req(2, "gradWeightIh", g3 * s.i, false),
+                     req(3, "gradWeightHh", g3 * s.h, false), req(4, "gradBiasIh", g3, false), req(5, "gradBiasHh", g3, false),
+                     req(6, "gradGatesInput", tbh * 3, true), req(7, "gradGatesHidden", tbh * 3, true),
+                     req(8, "gradOutput", tbh, false), req(9, "gradHN", bh, false), req(10, "input", tbi, true),
+                     req(11, "weightIh", g3 * s.i, true), req(12, "weightHh", g3 * s.h, true),
+                     req(13, "hStates", states, true), req(14, "gates", tbh * 3, true), req(15, "hn", states, true), s);
+  } else {
+    throwRangeError(env, "gru: unknown kind");
+  }
+  if (!ok) throw Napi::Error::New(env, "gru: out of memory for packing buffers");
   return env.Undefined();
 }
 

@@ -347,3 +347,52 @@ TEST_CASE("sgemm: shapes around the small-product thresholds, default tuning") {
       for (std::size_t threads : {1, 2}) runAndCheck(p, isa, threads, rng);
   setActiveIsa(saved);
 }
+
+TEST_CASE("sgemmPackedA gives sgemm's bits, for every thread count, transpose and ISA") {
+  const Isa saved = activeIsa();
+  setNumThreads(4);
+  std::size_t idx = 0;
+  for (Isa isa : supportedIsas()) {
+    setActiveIsa(isa);
+    const GemmKernel& kern = f32GemmKernel(isa);
+    // Rows around the tile height and past the mc block (avx2's 4096 is not a multiple of its 6
+    // rows), depths below, at and past the kc block (several equal depth blocks), and columns
+    // around the tile width, with leading dimensions past the columns.
+    for (std::size_t m : {std::size_t{1}, kern.mr - 1, kern.mr, kern.mr + 1, std::size_t{1024},
+                          kern.mc + kern.mr + 3})
+      for (std::size_t k : {std::size_t{1}, std::size_t{33}, kern.kc, kern.kc + 1, 3 * kern.kc + 5})
+        for (std::size_t n : {std::size_t{1}, kern.nr, kern.nr + 3, std::size_t{70}}) {
+          if (m * k * n > 4e7) continue;  // keeps the sanitizer run short
+          idx++;
+          const bool ta = idx % 2 == 0, tb = idx % 3 == 0;
+          const float beta = idx % 4 == 0 ? 0.0f : 0.5f;
+          const std::size_t lda = (ta ? m : k) + idx % 3, ldb = (tb ? k : n) + idx % 4, ldc = n + idx % 5;
+          std::mt19937 rng(static_cast<std::uint32_t>(idx));
+          std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
+          std::vector<float> a((ta ? k : m) * lda), b((tb ? n : k) * ldb), c0(m * ldc);
+          for (auto& x : a) x = dist(rng);
+          for (auto& x : b) x = dist(rng);
+          for (auto& x : c0) x = dist(rng);
+          if (beta == 0.0f) std::fill(c0.begin(), c0.end(), std::numeric_limits<float>::quiet_NaN());
+          std::vector<float> want = c0;
+          CHECK(sgemm(ta, tb, m, n, k, a.data(), lda, b.data(), ldb, beta, want.data(), ldc, 1));
+          ScratchBuffer packed;
+          float* pa = packed.reserve(packedASize(m, k));
+          CHECK(pa != nullptr);
+          packAForGemm(pa, a.data(), lda, ta, m, k);
+          for (std::size_t threads : {1, 2, 3}) {
+            std::vector<float> got = c0;
+            CHECK(sgemmPackedA(pa, m, k, tb, n, b.data(), ldb, beta, got.data(), ldc, threads));
+            bool same = true;
+            for (std::size_t i = 0; i < m && same; i++)
+              same = std::memcmp(got.data() + i * ldc, want.data() + i * ldc, n * sizeof(float)) == 0 &&
+                     std::equal(got.begin() + i * ldc + n, got.begin() + (i + 1) * ldc, c0.begin() + i * ldc + n,
+                                [](float x, float y) { return std::memcmp(&x, &y, sizeof x) == 0; });
+            const Problem p{ta, tb, m, n, k, lda, ldb, ldc, 1.0f, beta};
+            CHECK_MSG(same, "sgemmPackedA differs from sgemm: " + describe(p, isa, threads));
+          }
+        }
+  }
+  setNumThreads(2);
+  setActiveIsa(saved);
+}

@@ -2,6 +2,7 @@
 // stride, padding, dilation, groups, the 1x1 path and ceil mode. Run under ASan/UBSan by CI.
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <random>
 #include <string>
 #include <vector>
@@ -377,7 +378,7 @@ TEST_CASE("LSTM forward matches the equations step by step (reverse, lengths); b
     LstmShape s{T, B, I, H, reverse, lengths};
     auto x = randomVector(T * B * I, rng), h0 = randomVector(B * H, rng), c0 = randomVector(B * H, rng);
     auto wih = randomVector(4 * H * I, rng), whh = randomVector(4 * H * H, rng), bias = randomVector(4 * H, rng);
-    std::vector<float> out(T * B * H), hs((T + 1) * B * H), cs((T + 1) * B * H), gates(T * B * 4 * H);
+    std::vector<float> out((T + 2) * B * H), hs((T + 1) * B * H), cs((T + 1) * B * H), gates(T * B * 4 * H);
     CHECK(lstmForward(out.data(), hs.data(), cs.data(), gates.data(), x.data(), h0.data(), c0.data(), wih.data(), whh.data(),
                       bias.data(), s));
     for (std::size_t b = 0; b < B; b++) {
@@ -401,11 +402,192 @@ TEST_CASE("LSTM forward matches the equations step by step (reverse, lengths); b
           CHECK(std::fabs(out[(t * B + b) * H + j] - h[j]) < 1e-5);
         }
       }
-      for (std::size_t j = 0; j < H; j++) CHECK(std::fabs(hs[(T * B + b) * H + j] - h[j]) < 1e-5);
+      for (std::size_t j = 0; j < H; j++) {
+        CHECK(std::fabs(out[(T * B + b) * H + j] - h[j]) < 1e-5);        // h_n
+        CHECK(std::fabs(out[((T + 1) * B + b) * H + j] - c[j]) < 1e-5);  // c_n
+      }
     }
     std::vector<float> dx(T * B * I), dh0(B * H), dc0(B * H), dwih(wih.size()), dwhh(whh.size()), db(4 * H), dg(gates.size());
-    auto dout = randomVector(out.size(), rng);
+    auto dout = randomVector(T * B * H, rng);
     CHECK(lstmBackward(dx.data(), dh0.data(), dc0.data(), dwih.data(), dwhh.data(), db.data(), dg.data(), dout.data(), nullptr,
                        nullptr, x.data(), wih.data(), whh.data(), hs.data(), cs.data(), gates.data(), s));
   }
+}
+
+namespace {
+
+struct LstmRun {
+  std::vector<float> out, hs, cs, gates, dx, dh0, dc0, dwih, dwhh, db;
+};
+
+LstmRun runLstm(const LstmShape& s, std::size_t threads, std::uint32_t seed) {
+  std::mt19937 rng(seed);
+  const std::size_t T = s.t, B = s.b, I = s.i, H = s.h;
+  auto x = randomVector(T * B * I, rng), h0 = randomVector(B * H, rng), c0 = randomVector(B * H, rng);
+  auto wih = randomVector(4 * H * I, rng), whh = randomVector(4 * H * H, rng), bias = randomVector(4 * H, rng);
+  auto dout = randomVector(T * B * H, rng), dhn = randomVector(B * H, rng), dcn = randomVector(B * H, rng);
+  for (auto* w : {&wih, &whh})
+    for (auto& v : *w) v *= 0.2f;
+  LstmRun r;
+  r.out.resize((T + 2) * B * H);
+  r.hs.resize((T + 1) * B * H);
+  r.cs.resize((T + 1) * B * H);
+  r.gates.resize(T * B * 4 * H);
+  setNumThreads(threads);
+  CHECK(lstmForward(r.out.data(), r.hs.data(), r.cs.data(), r.gates.data(), x.data(), h0.data(), c0.data(), wih.data(),
+                    whh.data(), bias.data(), s));
+  r.dx.resize(T * B * I);
+  r.dh0.resize(B * H);
+  r.dc0.resize(B * H);
+  r.dwih.resize(wih.size());
+  r.dwhh.resize(whh.size());
+  r.db.resize(4 * H);
+  std::vector<float> dg(r.gates.size());
+  CHECK(lstmBackward(r.dx.data(), r.dh0.data(), r.dc0.data(), r.dwih.data(), r.dwhh.data(), r.db.data(), dg.data(),
+                     dout.data(), dhn.data(), dcn.data(), x.data(), wih.data(), whh.data(), r.hs.data(), r.cs.data(),
+                     r.gates.data(), s));
+  return r;
+}
+
+bool sameBits(const std::vector<float>& a, const std::vector<float>& b) {
+  return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * sizeof(float)) == 0;
+}
+
+}  // namespace
+
+TEST_CASE("LSTM forward and backward are bit-identical across thread counts, under every ISA") {
+  const Isa saved = activeIsa();
+  // Big enough for the parallel cell passes (b * h >= 4096) and a multi-band recurrent GEMM;
+  // h = 200 leaves a partial unit block and a partial row tile.
+  const int32_t lengths[32] = {7, 7, 3, 7, 1, 7, 7, 5, 7, 7, 7, 2, 7, 7, 7, 7,
+                               7, 6, 7, 7, 7, 7, 4, 7, 7, 7, 7, 7, 7, 7, 7, 7};
+  for (int isa_i = 0; isa_i < kIsaCount; isa_i++) {
+    const Isa isa = static_cast<Isa>(isa_i);
+    if (!isaSupported(isa)) continue;
+    setActiveIsa(isa);
+    for (bool reverse : {false, true})
+      for (const int32_t* lens : {static_cast<const int32_t*>(nullptr), lengths}) {
+        LstmShape s{7, 32, 24, 200, reverse, lens};
+        const LstmRun one = runLstm(s, 1, 5), two = runLstm(s, 2, 5), three = runLstm(s, 3, 5);
+        for (const LstmRun* r : {&two, &three}) {
+          const std::string what = std::string(isaName(isa)) + (reverse ? " reversed" : "") + (lens ? " with lengths" : "");
+          CHECK_MSG(sameBits(one.out, r->out) && sameBits(one.hs, r->hs) && sameBits(one.cs, r->cs) &&
+                        sameBits(one.gates, r->gates), "LSTM forward differs across threads: " + what);
+          CHECK_MSG(sameBits(one.dx, r->dx) && sameBits(one.dh0, r->dh0) && sameBits(one.dc0, r->dc0) &&
+                        sameBits(one.dwih, r->dwih) && sameBits(one.dwhh, r->dwhh) && sameBits(one.db, r->db),
+                    "LSTM backward differs across threads: " + what);
+        }
+      }
+  }
+  setNumThreads(2);
+  setActiveIsa(saved);
+}
+
+#include "kernels/rnn/gru.h"
+
+TEST_CASE("GRU forward matches the equations step by step (reverse, lengths, two unit blocks)") {
+  std::mt19937 rng(31);
+  const std::size_t T = 4, B = 3, I = 5, H = 30;  // 30 units: a 28-unit block and a partial one
+  const int32_t lengths[B] = {4, 1, 3};
+  for (bool reverse : {false, true}) {
+    GruShape s{T, B, I, H, reverse, lengths};
+    auto x = randomVector(T * B * I, rng), h0 = randomVector(B * H, rng);
+    auto wih = randomVector(3 * H * I, rng), whh = randomVector(3 * H * H, rng);
+    auto bih = randomVector(3 * H, rng), bhh = randomVector(3 * H, rng);
+    for (auto& v : whh) v *= 0.3f;
+    std::vector<float> out((T + 1) * B * H), hs((T + 1) * B * H), hn((T + 1) * B * H), gates(T * B * 3 * H);
+    CHECK(gruForward(out.data(), hs.data(), gates.data(), hn.data(), x.data(), h0.data(), wih.data(), whh.data(), bih.data(),
+                     bhh.data(), s));
+    for (std::size_t b = 0; b < B; b++) {
+      std::vector<double> h(h0.begin() + b * H, h0.begin() + (b + 1) * H);
+      for (std::size_t step = 0; step < T; step++) {
+        const std::size_t t = reverse ? T - 1 - step : step;
+        if (static_cast<int32_t>(t) >= lengths[b]) {
+          for (std::size_t j = 0; j < H; j++) CHECK(out[(t * B + b) * H + j] == 0.0f);
+          continue;
+        }
+        std::vector<double> gx(3 * H), gh(3 * H);
+        for (std::size_t r = 0; r < 3 * H; r++) {
+          double ax = bih[r], ah = bhh[r];
+          for (std::size_t k = 0; k < I; k++) ax += static_cast<double>(wih[r * I + k]) * x[(t * B + b) * I + k];
+          for (std::size_t k = 0; k < H; k++) ah += static_cast<double>(whh[r * H + k]) * h[k];
+          gx[r] = ax;
+          gh[r] = ah;
+        }
+        std::vector<double> hnew(H);
+        for (std::size_t j = 0; j < H; j++) {
+          const double r = sig(gx[j] + gh[j]), z = sig(gx[H + j] + gh[H + j]);
+          const double n = std::tanh(gx[2 * H + j] + r * gh[2 * H + j]);
+          hnew[j] = (1 - z) * n + z * h[j];
+          CHECK(std::fabs(out[(t * B + b) * H + j] - hnew[j]) < 1e-5);
+        }
+        h = hnew;
+      }
+      for (std::size_t j = 0; j < H; j++) CHECK(std::fabs(out[(T * B + b) * H + j] - h[j]) < 1e-5);  // h_n
+    }
+  }
+}
+
+namespace {
+
+struct GruRun {
+  std::vector<float> out, hs, hn, gates, dx, dh0, dwih, dwhh, dbih, dbhh;
+};
+
+GruRun runGru(const GruShape& s, std::size_t threads, std::uint32_t seed) {
+  std::mt19937 rng(seed);
+  const std::size_t T = s.t, B = s.b, I = s.i, H = s.h;
+  auto x = randomVector(T * B * I, rng), h0 = randomVector(B * H, rng);
+  auto wih = randomVector(3 * H * I, rng), whh = randomVector(3 * H * H, rng);
+  auto bih = randomVector(3 * H, rng), bhh = randomVector(3 * H, rng);
+  auto dout = randomVector(T * B * H, rng), dhn = randomVector(B * H, rng);
+  for (auto* w : {&wih, &whh})
+    for (auto& v : *w) v *= 0.2f;
+  GruRun r;
+  r.out.resize((T + 1) * B * H);
+  r.hs.resize((T + 1) * B * H);
+  r.hn.resize((T + 1) * B * H);
+  r.gates.resize(T * B * 3 * H);
+  setNumThreads(threads);
+  CHECK(gruForward(r.out.data(), r.hs.data(), r.gates.data(), r.hn.data(), x.data(), h0.data(), wih.data(), whh.data(),
+                   bih.data(), bhh.data(), s));
+  r.dx.resize(T * B * I);
+  r.dh0.resize(B * H);
+  r.dwih.resize(wih.size());
+  r.dwhh.resize(whh.size());
+  r.dbih.resize(3 * H);
+  r.dbhh.resize(3 * H);
+  std::vector<float> dgx(r.gates.size()), dgh(r.gates.size());
+  CHECK(gruBackward(r.dx.data(), r.dh0.data(), r.dwih.data(), r.dwhh.data(), r.dbih.data(), r.dbhh.data(), dgx.data(),
+                    dgh.data(), dout.data(), dhn.data(), x.data(), wih.data(), whh.data(), r.hs.data(), r.gates.data(),
+                    r.hn.data(), s));
+  return r;
+}
+
+}  // namespace
+
+TEST_CASE("GRU forward and backward are bit-identical across thread counts, under every ISA") {
+  const Isa saved = activeIsa();
+  const int32_t lengths[32] = {7, 7, 3, 7, 1, 7, 7, 5, 7, 7, 7, 2, 7, 7, 7, 7,
+                               7, 6, 7, 7, 7, 7, 4, 7, 7, 7, 7, 7, 7, 7, 7, 7};
+  for (int isa_i = 0; isa_i < kIsaCount; isa_i++) {
+    const Isa isa = static_cast<Isa>(isa_i);
+    if (!isaSupported(isa)) continue;
+    setActiveIsa(isa);
+    for (bool reverse : {false, true})
+      for (const int32_t* lens : {static_cast<const int32_t*>(nullptr), lengths}) {
+        GruShape s{7, 32, 24, 200, reverse, lens};
+        const GruRun one = runGru(s, 1, 6), two = runGru(s, 2, 6), three = runGru(s, 3, 6);
+        for (const GruRun* r : {&two, &three}) {
+          const std::string what = std::string(isaName(isa)) + (reverse ? " reversed" : "") + (lens ? " with lengths" : "");
+          CHECK_MSG(sameBits(one.out, r->out) && sameBits(one.hs, r->hs) && sameBits(one.hn, r->hn) &&
+                        sameBits(one.gates, r->gates), "GRU forward differs across threads: " + what);
+          CHECK_MSG(sameBits(one.dx, r->dx) && sameBits(one.dh0, r->dh0) && sameBits(one.dwih, r->dwih) &&
+                        sameBits(one.dwhh, r->dwhh) && sameBits(one.dbih, r->dbih) && sameBits(one.dbhh, r->dbhh),
+                    "GRU backward differs across threads: " + what);
+        }
+      }
+  }
+  setNumThreads(2);
+  setActiveIsa(saved);
 }

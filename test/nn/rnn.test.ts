@@ -8,8 +8,8 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import * as keel from '../../lib/index.js';
 import type { Tensor } from '../../lib/index.js';
-import { lstmLayerOps } from '../../lib/nn/modules/rnn.js';
-import { lstmLayer } from '../../lib/nn/rnn-functional.js';
+import { gruLayerOps, lstmLayerOps } from '../../lib/nn/modules/rnn.js';
+import { gruLayer, lstmLayer } from '../../lib/nn/rnn-functional.js';
 import { buildModule, compare, type ModuleSpec, makeTensor, stateFrom, type TensorSpec } from './helpers.js';
 
 const nn = keel.nn;
@@ -231,6 +231,98 @@ describe('fused lstmLayer vs the tensor-op LSTM layer', () => {
   }
 });
 
+describe('fused gruLayer vs the tensor-op GRU layer', () => {
+  // H = 7: one unit block of the fused kernel; H = 45: a full 28-unit block and a partial one.
+  const cases: Array<[string, number, { reverse?: boolean; lengths?: number[] }]> = [
+    ['forward', 7, {}],
+    ['reverse', 7, { reverse: true }],
+    ['lengths', 7, { lengths: [6, 2, 5, 1] }],
+    ['reverse with lengths, two unit blocks', 45, { reverse: true, lengths: [3, 6, 1, 4] }],
+    ['forward, two unit blocks', 45, {}],
+  ];
+  for (const [name, H, options] of cases) {
+    it(name, () => {
+      keel.tidy(() => {
+        keel.manualSeed(22);
+        const [T, B, I] = [6, 4, 5];
+        const leaf = (shape: number[]): Tensor => keel.randn(shape).mul(0.5).detach().requiresGrad_();
+        const inputs = [leaf([T, B, I]), leaf([B, H]), leaf([3 * H, I]), leaf([3 * H, H]), leaf([3 * H]), leaf([3 * H])];
+        const [x, h0, wIh, wHh, bIh, bHh] = inputs;
+        const ups = [keel.randn([T, B, H]), keel.randn([B, H])];
+        const results = [
+          gruLayer(x, h0, wIh, wHh, bIh, bHh, options),
+          gruLayerOps(x, h0, wIh, wHh, bIh, bHh, options),
+        ].map((r) => {
+          const outs = [r.output, r.hN];
+          outs.map((o, k) => o.mul(ups[k]).sum()).reduce((a, b) => a.add(b)).backward();
+          const grads = inputs.map((t) => {
+            const g = t.grad!;
+            t.grad = null;
+            return g;
+          });
+          return [...outs, ...grads];
+        });
+        results[0].forEach((got, k) => {
+          const want = results[1][k];
+          expect(compare(got, { shape: [...want.shape], values: Array.from(want.toFloat32Array()) }, [2e-5, 2e-4]), `result ${k}`).toBeNull();
+        });
+      });
+    });
+  }
+
+  it('without biases, and with only some inputs requiring grad', () => {
+    keel.tidy(() => {
+      keel.manualSeed(23);
+      const [T, B, I, H] = [3, 2, 4, 30];
+      const x = keel.randn([T, B, I]), h0 = keel.randn([B, H]);
+      const wIh = keel.randn([3 * H, I]).mul(0.3).requiresGrad_(), wHh = keel.randn([3 * H, H]).mul(0.3).requiresGrad_();
+      const [a, b] = [gruLayer(x, h0, wIh, wHh, null, null), gruLayerOps(x, h0, wIh, wHh, null, null)].map((r) => {
+        r.output.sum().add(r.hN.mul(2).sum()).backward();
+        const g = [r.output, r.hN, wIh.grad!, wHh.grad!];
+        wIh.grad = null;
+        wHh.grad = null;
+        return g;
+      });
+      a.forEach((got, k) => expect(compare(got, { shape: [...b[k].shape], values: Array.from(b[k].toFloat32Array()) }, [2e-5, 2e-4]), `result ${k}`).toBeNull());
+    });
+  });
+});
+
+describe('fused lstmLayer and gruLayer: bit-identical at 1 and 2 threads', () => {
+  // Big enough for the parallel steps (several unit blocks, the last partial) and GEMMs split
+  // over threads.
+  const lengths = Array.from({ length: 32 }, (_, b) => 1 + (b * 5) % 9);
+  const cases = [
+    ['LSTM forward', 4, {}], ['LSTM reverse with lengths', 4, { reverse: true, lengths }],
+    ['GRU forward', 3, {}], ['GRU reverse with lengths', 3, { reverse: true, lengths }],
+  ] as const;
+  for (const [name, gateCount, options] of cases) {
+    it(name, () => {
+      const saved = keel.getNumThreads();
+      try {
+        const runs = [1, 2].map((threads) => keel.tidy(() => {
+          keel.setNumThreads(threads);
+          keel.manualSeed(5);
+          const [T, B, I, H] = [9, 32, 40, 160];
+          const leaf = (shape: number[]): Tensor => keel.randn(shape).mul(0.2).detach().requiresGrad_();
+          const G = gateCount * H;
+          const [x, h0, c0, wIh, wHh, bIh, bHh] = [leaf([T, B, I]), leaf([B, H]), leaf([B, H]), leaf([G, I]), leaf([G, H]), leaf([G]), leaf([G])];
+          const inputs = gateCount === 4 ? [x, h0, c0, wIh, wHh, bIh, bHh] : [x, h0, wIh, wHh, bIh, bHh];
+          const outs = gateCount === 4
+            ? (({ output, hN, cN }) => [output, hN, cN])(lstmLayer(x, h0, c0, wIh, wHh, bIh, bHh, options))
+            : (({ output, hN }) => [output, hN])(gruLayer(x, h0, wIh, wHh, bIh, bHh, options));
+          outs.map((o) => o.mul(keel.randn(o.shape)).sum()).reduce((a, b) => a.add(b)).backward();
+          return [...outs, ...inputs.map((t) => t.grad!)].map((t) => t.toFloat32Array());
+        }));
+        const bytes = (a: Float32Array): Buffer => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
+        runs[0].forEach((one, k) => expect(bytes(runs[1][k]).equals(bytes(one)), `result ${k}`).toBe(true));
+      } finally {
+        keel.setNumThreads(saved);
+      }
+    });
+  }
+});
+
 describe('recurrent layers: behaviour', () => {
   it('dropout acts between layers only in training mode, never after the last layer', () => {
     keel.tidy(() => {
@@ -315,6 +407,20 @@ describe('recurrent layers: errors', () => {
       gru.dispose();
       cell.dispose();
       gcell.dispose();
+    });
+  });
+
+  it('the fused layer functions name the op and the argument', () => {
+    keel.tidy(() => {
+      const x = keel.randn([5, 2, 3]), h0 = keel.zeros([2, 4]);
+      const wIh = keel.randn([12, 3]), wHh = keel.randn([12, 4]);
+      expect(() => gruLayer(x, h0, wIh, keel.randn([12, 5]), null, null)).toThrow(/gru: weightHh of shape \[12,5\] should be \[12, 4\]/);
+      expect(() => gruLayer(x, h0, keel.randn([12, 2]), wHh, null, null)).toThrow(/gru: weightIh of shape \[12,2\] does not match input size 3/);
+      expect(() => gruLayer(x, keel.zeros([3, 4]), wIh, wHh, null, null)).toThrow(/gru: h0 of shape \[3,4\] should be \[2, 4\]/);
+      expect(() => gruLayer(x, h0, wIh, wHh, keel.zeros([11]), null)).toThrow(/gru: biasIh of shape \[11\] should be \[12\]/);
+      expect(() => gruLayer(x, h0, wIh, wHh, null, null, { lengths: [5, 6] })).toThrow(/gru: lengths must hold 2 integers in \[1, 5\] but received \[5,6\]/);
+      expect(() => gruLayer('x' as never, h0, wIh, wHh, null, null)).toThrow(/gru: expected a Tensor for input/);
+      expect(() => lstmLayer(x, h0, h0, keel.randn([16, 3]), wHh, null, null)).toThrow(/lstm: weightHh of shape \[12,4\] should be \[16, 4\]/);
     });
   });
 });

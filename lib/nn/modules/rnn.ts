@@ -5,9 +5,11 @@
 // (batchFirst, unbatched input, bidirectional, projSize), and per-sequence `lengths` giving the
 // results of PyTorch's pack_padded_sequence(enforce_sorted=False) + pad_packed_sequence.
 //
-// LSTM layers run on the fused native kernel (lstmLayer in ../rnn-functional.ts: one autograd
-// op per layer and direction); LSTM with projSize, GRU and the cells are built from tensor ops
-// (autograd records every step), with the input projection of all time steps as one GEMM.
+// LSTM and GRU layers run on the fused native kernels (lstmLayer / gruLayer in
+// ../rnn-functional.ts: one autograd op per layer and direction); LSTM with projSize and the
+// cells are built from tensor ops (autograd records every step), with the input projection of
+// all time steps as one GEMM. The op-based layers (lstmLayerOps, gruLayerOps) stay as the
+// reference the fused ones are tested against.
 import { tensor, zeros } from '../../ops/creation.js';
 import { add, mul, sub, where } from '../../ops/binary.js';
 import { sigmoid, tanh } from '../../ops/unary.js';
@@ -19,7 +21,7 @@ import { describeValue } from '../../validate.js';
 import * as F from '../functional.js';
 import { uniform_ } from '../init.js';
 import { Module } from '../module.js';
-import { lstmLayer } from '../rnn-functional.js';
+import { gruLayer, lstmLayer } from '../rnn-functional.js';
 import { checkBool, checkInput, checkNonNegativeInt, checkPositiveInt } from './utils.js';
 
 // ---------------------------------------------------------------- one layer, one direction
@@ -443,7 +445,7 @@ export class GRU extends RNNBase {
   override forward(input: Tensor, hx?: Tensor | null, options: RNNForwardOptions = {}): [Tensor, Tensor] {
     const { output, states } = this.run(input, [hx ?? null], [this.hiddenSize], ['hx'], options?.lengths, (l, d, x, [h0], lengths) => {
       const w = this.layerWeights(l, d);
-      const r = gruLayerOps(x, h0, w.wIh, w.wHh, w.bIh, w.bHh, { reverse: d === 1, lengths });
+      const r = gruLayer(x, h0, w.wIh, w.wHh, w.bIh, w.bHh, { reverse: d === 1, lengths });
       return { output: r.output, states: [r.hN] };
     });
     return [output, states[0]];

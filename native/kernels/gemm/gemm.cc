@@ -88,28 +88,38 @@ void scaleC(float* c, std::size_t ldc, std::size_t m, std::size_t n, float beta)
   }
 }
 
-// Rows [m0, m1) x columns [n0, n1) of C, with m0 and n0 on the tile grid.
+// Rows [m0, m1) x columns [n0, n1) of C, with m0 and n0 on the tile grid. With `packed_a`
+// (all of op(A) in packAForGemm's layout), A's blocks are read from it instead of packed here.
 void gemmRectangle(const GemmKernel& kern, const SgemmArgs& g, std::size_t m0, std::size_t m1,
-                   std::size_t n0, std::size_t n1, float* scratch) {
+                   std::size_t n0, std::size_t n1, float* scratch, const float* packed_a = nullptr) {
   const std::size_t MR = kern.mr, NR = kern.nr;
   const ScratchLayout layout = scratchLayout(kern, m1 - m0, n1 - n0, g.k);
   float* a_pack = scratch;
   float* b_pack = a_pack + layout.a_floats;
   float* tile = b_pack + layout.b_floats;
+  // A prepacked row block must start on a panel boundary. Each C element's arithmetic (one FMA
+  // chain per depth block, then alpha and beta) does not depend on where the blocks start, so
+  // rounding mc down changes no bits.
+  const std::size_t mc_step = packed_a != nullptr ? std::max(MR, kern.mc / MR * MR) : kern.mc;
 
-  for (std::size_t ic = m0; ic < m1; ic += kern.mc) {
-    const std::size_t mc = std::min(kern.mc, m1 - ic);
+  for (std::size_t ic = m0; ic < m1; ic += mc_step) {
+    const std::size_t mc = std::min(mc_step, m1 - ic);
     for (std::size_t pc = 0; pc < g.k; pc += depthBlock(kern, g.k)) {
       const std::size_t kc = std::min(depthBlock(kern, g.k), g.k - pc);
       // The first depth block applies the caller's beta; later ones accumulate.
       const float beta = pc == 0 ? g.beta : 1.0f;
-      (kern.pack_a ? kern.pack_a : packA)(a_pack, g.a, g.lda, g.trans_a, ic, mc, pc, kc, MR);
+      const float* a_block = a_pack;
+      if (packed_a != nullptr) {
+        a_block = packed_a + roundUp(g.m, MR) * pc + ic * kc;
+      } else {
+        (kern.pack_a ? kern.pack_a : packA)(a_pack, g.a, g.lda, g.trans_a, ic, mc, pc, kc, MR);
+      }
       for (std::size_t jc = n0; jc < n1; jc += kern.nc) {
         const std::size_t nc = std::min(kern.nc, n1 - jc);
         (kern.pack_b ? kern.pack_b : packB)(b_pack, g.b, g.ldb, g.trans_b, pc, kc, jc, nc, NR);
         for (std::size_t ir = 0; ir < mc; ir += MR) {
           const std::size_t mr = std::min(MR, mc - ir);
-          const float* a_panel = a_pack + ir * kc;
+          const float* a_panel = a_block + ir * kc;
           for (std::size_t jr = 0; jr < nc; jr += NR) {
             const std::size_t nr = std::min(NR, nc - jr);
             const float* b_panel = b_pack + jr * kc;
@@ -227,8 +237,8 @@ bool useSup(const GemmKernel& kern, const SgemmArgs& g, double macs) {
 
 // Rows [m0, m1) x columns [n0, n1) on the path the shape chose, with this thread's scratch.
 bool runRectangle(const GemmKernel& kern, const SgemmArgs& g, bool sup, std::size_t m0,
-                  std::size_t m1, std::size_t n0, std::size_t n1) {
-  if (sup) {
+                  std::size_t m1, std::size_t n0, std::size_t n1, const float* packed_a = nullptr) {
+  if (sup && packed_a == nullptr) {
     const std::size_t floats = supScratchFloats(kern, g, n1 - n0);
     float* scratch = nullptr;
     if (floats != 0) {
@@ -240,26 +250,17 @@ bool runRectangle(const GemmKernel& kern, const SgemmArgs& g, bool sup, std::siz
   }
   float* scratch = threadScratch().reserve(scratchLayout(kern, m1 - m0, n1 - n0, g.k).total);
   if (scratch == nullptr) return false;
-  gemmRectangle(kern, g, m0, m1, n0, n1, scratch);
+  gemmRectangle(kern, g, m0, m1, n0, n1, scratch, packed_a);
   return true;
 }
 
-}  // namespace
-
-bool sgemm(const SgemmArgs& g, std::size_t max_threads) {
-  if (g.m == 0 || g.n == 0) return true;
-  if (g.k == 0 || g.alpha == 0.0f) {
-    scaleC(g.c, g.ldc, g.m, g.n, g.beta);
-    return true;
-  }
-  const GemmKernel& kern = f32GemmKernel(activeIsa());
+// The product on up to max_threads threads, cut into rectangles of the tile grid.
+bool runProduct(const GemmKernel& kern, const SgemmArgs& g, bool sup, const float* packed_a,
+                std::size_t max_threads) {
   const double macs = static_cast<double>(g.m) * g.n * g.k;
-  // A function of the shape alone, never of the thread count (the bits do not depend on it
-  // either, but the speed of each path is tuned for the shape).
-  const bool sup = useSup(kern, g, macs);
   std::size_t threads = std::min(max_threads, numThreads());
   threads = std::min(threads, static_cast<std::size_t>(std::max(1.0, macs / kMinMacsPerThread)));
-  if (threads <= 1) return runRectangle(kern, g, sup, 0, g.m, 0, g.n);
+  if (threads <= 1) return runRectangle(kern, g, sup, 0, g.m, 0, g.n, packed_a);
 
   // More rectangles than threads, claimed as threads come free: a worker that starts late or
   // is descheduled (another process on its core) then leaves its share to the others instead
@@ -278,9 +279,63 @@ bool sgemm(const SgemmArgs& g, std::size_t max_threads) {
     const std::size_t n0 = std::min(g.n, bj * n_tiles / grid.tn * kern.nr);
     const std::size_t n1 = std::min(g.n, (bj + 1) * n_tiles / grid.tn * kern.nr);
     if (m0 >= m1 || n0 >= n1) return;
-    if (!runRectangle(kern, g, sup, m0, m1, n0, n1)) ok.store(false);
+    if (!runRectangle(kern, g, sup, m0, m1, n0, n1, packed_a)) ok.store(false);
   });
   return ok.load();
+}
+
+}  // namespace
+
+bool sgemm(const SgemmArgs& g, std::size_t max_threads) {
+  if (g.m == 0 || g.n == 0) return true;
+  if (g.k == 0 || g.alpha == 0.0f) {
+    scaleC(g.c, g.ldc, g.m, g.n, g.beta);
+    return true;
+  }
+  const GemmKernel& kern = f32GemmKernel(activeIsa());
+  const double macs = static_cast<double>(g.m) * g.n * g.k;
+  // A function of the shape alone, never of the thread count (the bits do not depend on it
+  // either, but the speed of each path is tuned for the shape).
+  return runProduct(kern, g, useSup(kern, g, macs), nullptr, max_threads);
+}
+
+// Prepacked A: every depth block of op(A) (depthBlock's blocking of k) in turn, each as
+// ceil(m/MR) panels of MR rows exactly as packA lays out one block (tail panel zero filled).
+// Block pc (a multiple of the full block depth kcb) therefore starts at roundUp(m, MR) * pc.
+std::size_t packedASize(std::size_t m, std::size_t k) {
+  const GemmKernel& kern = f32GemmKernel(activeIsa());
+  return roundUp(m, kern.mr) * k;
+}
+
+void packAForGemm(float* dst, const float* a, std::size_t lda, bool trans_a, std::size_t m,
+                  std::size_t k) {
+  const GemmKernel& kern = f32GemmKernel(activeIsa());
+  const std::size_t mp = roundUp(m, kern.mr);
+  for (std::size_t pc = 0; pc < k; pc += depthBlock(kern, k)) {
+    const std::size_t kc = std::min(depthBlock(kern, k), k - pc);
+    (kern.pack_a ? kern.pack_a : packA)(dst + mp * pc, a, lda, trans_a, 0, m, pc, kc, kern.mr);
+  }
+}
+
+bool sgemmPackedA(const float* packed_a, std::size_t m, std::size_t k, bool trans_b, std::size_t n,
+                  const float* b, std::size_t ldb, float beta, float* c, std::size_t ldc,
+                  std::size_t max_threads) {
+  if (m == 0 || n == 0) return true;
+  if (k == 0) {
+    scaleC(c, ldc, m, n, beta);
+    return true;
+  }
+  SgemmArgs g;
+  g.trans_b = trans_b;
+  g.m = m;
+  g.n = n;
+  g.k = k;
+  g.b = b;
+  g.ldb = ldb;
+  g.beta = beta;
+  g.c = c;
+  g.ldc = ldc;
+  return runProduct(f32GemmKernel(activeIsa()), g, false, packed_a, max_threads);
 }
 
 bool sgemm(bool trans_a, bool trans_b, std::size_t m, std::size_t n, std::size_t k, const float* a, std::size_t lda,

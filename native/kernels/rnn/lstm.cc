@@ -1,6 +1,7 @@
 #include "lstm.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cstdint>
 #include <cstring>
 #include <vector>
@@ -9,9 +10,12 @@
 #include "../../core/cpu.h"
 #include "../../core/thread_pool.h"
 #include "../gemm/gemm.h"
+#include "rnn_util.h"
 
 namespace keel {
 namespace {
+
+using rnn::UnitBlocks;
 
 const LstmCellKernels& cellKernels() {
 #if defined(__x86_64__) || defined(_M_X64)
@@ -24,79 +28,79 @@ const LstmCellKernels& cellKernels() {
   return lstmCellKernelsScalar();
 }
 
-
-// The cell passes over batch rows, split into fixed blocks across threads when big enough.
-// Rows are independent, so the split never changes a result.
-template <typename Fn>
-void forRowBlocks(const LstmShape& s, const Fn& fn) {
-  constexpr std::size_t kRowsPerBlock = 8;
-  const std::size_t blocks = (s.b + kRowsPerBlock - 1) / kRowsPerBlock;
-  const bool parallel = blocks > 1 && s.b * s.h >= 4096;
-  parallelFor(blocks, parallel ? SIZE_MAX : 1,
-              [&](std::size_t i) { fn(i * kRowsPerBlock, std::min(s.b, (i + 1) * kRowsPerBlock)); });
-}
+// A step's multiply-adds, roughly: the recurrent GEMM plus the cell.
+double stepWork(const LstmShape& s) { return 4.0 * s.h * s.h * s.b + 64.0 * s.h * s.b; }
 
 std::size_t timeOf(const LstmShape& s, std::size_t step) { return s.reverse ? s.t - 1 - step : step; }
-
-// active[r] for the step at time t (null when every row is active).
-const uint8_t* activeRows(const LstmShape& s, std::size_t time, std::vector<uint8_t>& buf) {
-  if (s.lengths == nullptr) return nullptr;
-  buf.resize(s.b);
-  for (std::size_t r = 0; r < s.b; r++) buf[r] = static_cast<std::size_t>(s.lengths[r]) > time;
-  return buf.data();
-}
 
 }  // namespace
 
 bool lstmForward(float* output, float* h_states, float* c_states, float* gates, const float* x, const float* h0,
                  const float* c0, const float* w_ih, const float* w_hh, const float* bias, const LstmShape& s) {
-  const std::size_t g4 = 4 * s.h, bh = s.b * s.h;
-  // W_hh transposed once per sequence to (h, 4h), so the per-step GEMM reads it in place
-  // instead of packing a transposed operand on every step. Blocked for cache-friendly reads.
-  thread_local ScratchBuffer w_hh_t_buffer;
-  float* w_hh_t = w_hh_t_buffer.reserve(g4 * s.h);
-  if (w_hh_t == nullptr) return false;
-  for (std::size_t r0 = 0; r0 < g4; r0 += 32)
-    for (std::size_t c0b = 0; c0b < s.h; c0b += 32)
-      for (std::size_t r = r0; r < std::min(g4, r0 + 32); r++)
-        for (std::size_t c = c0b; c < std::min(s.h, c0b + 32); c++) w_hh_t[c * g4 + r] = w_hh[r * s.h + c];
-  std::memcpy(h_states, h0, bh * sizeof(float));
-  std::memcpy(c_states, c0, bh * sizeof(float));
-  if (s.t == 0) return true;
-  // The input projection of every time step at once, in time order: proj (t*b, 4h). Kept in a
-  // per-thread buffer: a fresh multi-megabyte allocation per call would page-fault every time.
-  thread_local ScratchBuffer proj_buffer;
-  float* proj = proj_buffer.reserve(s.t * s.b * g4);
-  if (proj == nullptr) return false;
-  if (!sgemm(false, true, s.t * s.b, g4, s.i, x, s.i, w_ih, s.i, 0.0f, proj, g4, SIZE_MAX)) return false;
+  const std::size_t g4 = 4 * s.h, bh = s.b * s.h, tb = s.t * s.b, lds = (s.t + 1) * s.b;
+  const std::size_t first = s.reverse ? s.t : 0, last = s.reverse ? 0 : s.t;
+  float* h_n = output + s.t * bh;
+  float* c_n = h_n + bh;
+  rnn::transpose(h_states + first * s.b, lds, h0, s.h, s.b, s.h);
+  rnn::transpose(c_states + first * s.b, lds, c0, s.h, s.b, s.h);
+  if (s.t == 0) {
+    std::memcpy(h_n, h0, bh * sizeof(float));
+    std::memcpy(c_n, c0, bh * sizeof(float));
+    return true;
+  }
+  const UnitBlocks ub(s.h, 4);
+  // Per-thread buffers: fresh megabytes per call would page-fault every time.
+  thread_local ScratchBuffer w_ih_buffer, w_hh_buffer, w_hh_packed_buffer, bias_buffer;
+  float* w_ih_b = rnn::reserveFloats(w_ih_buffer, g4 * s.i);
+  float* w_hh_b = rnn::reserveFloats(w_hh_buffer, g4 * s.h);
+  const std::size_t block_packed = packedASize(4 * UnitBlocks::kUnits, s.h);
+  float* w_hh_packed = rnn::reserveFloats(w_hh_packed_buffer, ub.count * block_packed);
+  float* bias_b = bias != nullptr ? rnn::reserveFloats(bias_buffer, g4) : nullptr;
+  if (!w_ih_b || !w_hh_b || !w_hh_packed || (bias != nullptr && !bias_b)) return false;
+  rnn::toBlockOrder(w_ih_b, w_ih, s.i, ub);
+  rnn::toBlockOrder(w_hh_b, w_hh, s.h, ub);
+  if (bias != nullptr) rnn::toBlockOrder(bias_b, bias, 1, ub);
+  // Each block's W_hh rows packed once for the whole sequence, as their own matrix.
+  for (std::size_t q = 0; q < ub.count; q++) {
+    packAForGemm(w_hh_packed + q * block_packed, w_hh_b + ub.firstRow(q) * s.h, s.h, false, 4 * ub.size(q), s.h);
+  }
+  // gates (4h, t*b) = W_ih xᵀ for every time step at once; the recurrence accumulates onto it.
+  if (!sgemm(false, true, g4, tb, s.i, w_ih_b, s.i, x, s.i, 0.0f, gates, tb, SIZE_MAX)) return false;
   const LstmCellKernels& k = cellKernels();
-  std::vector<uint8_t> active_buf;
+  std::vector<float> active_buf;
   for (std::size_t step = 0; step < s.t; step++) {
     const std::size_t time = timeOf(s, step);
-    float* g = gates + step * s.b * g4;
-    // This step's projection plus the bias, in the pass that copies it into place.
-    const float* pr = proj + time * s.b * g4;
-    if (bias != nullptr) {
-      for (std::size_t r = 0; r < s.b; r++)
-        for (std::size_t j = 0; j < g4; j++) g[r * g4 + j] = pr[r * g4 + j] + bias[j];
-    } else {
-      std::memcpy(g, pr, s.b * g4 * sizeof(float));
-    }
-    // gates += h W_hhᵀ (w_hh_t is (h, 4h): no transpose, no packing of B)
-    if (!sgemm(false, false, s.b, g4, s.h, h_states + step * bh, s.h, w_hh_t, g4, 1.0f, g, g4, SIZE_MAX)) return false;
-    const uint8_t* active = activeRows(s, time, active_buf);
-    float* hn = h_states + (step + 1) * bh;
-    forRowBlocks(s, [&](std::size_t r0, std::size_t r1) {
-      k.forward(g + r0 * g4, c_states + (step + 1) * bh + r0 * s.h, hn + r0 * s.h, c_states + step * bh + r0 * s.h,
-                h_states + step * bh + r0 * s.h, active ? active + r0 : nullptr, r1 - r0, s.h);
-    });
+    const float* hp = h_states + lstmPrevBlock(s, time) * s.b;
+    const float* cp = c_states + lstmPrevBlock(s, time) * s.b;
+    float* hn = h_states + lstmNextBlock(s, time) * s.b;
+    float* cn = c_states + lstmNextBlock(s, time) * s.b;
+    const float* active = rnn::activeColumns(s.lengths, s.b, time, active_buf);
     float* out = output + time * bh;
-    std::memcpy(out, hn, bh * sizeof(float));
-    if (active != nullptr) {
-      for (std::size_t r = 0; r < s.b; r++)
-        if (!active[r]) std::memset(out + r * s.h, 0, s.h * sizeof(float));
-    }
+    std::atomic<bool> ok{true};
+    rnn::forUnitBlocks(ub, stepWork(s), [&](std::size_t q) {
+      const std::size_t u0 = ub.begin(q), n = ub.size(q);
+      float* g = gates + ub.firstRow(q) * tb + time * s.b;
+      // This block's gatesᵀ += W_hh hᵀ: (4n x b) = (4n x h) (h x b)
+      if (!sgemmPackedA(w_hh_packed + q * block_packed, 4 * n, s.h, false, s.b, hp, lds, 1.0f, g, tb, 1)) {
+        ok.store(false);
+        return;
+      }
+      k.forward(g, cn + u0 * lds, hn + u0 * lds, cp + u0 * lds, hp + u0 * lds, bias_b ? bias_b + ub.firstRow(q) : nullptr,
+                active, tb, n, lds, n, s.b);
+      // The output by time, (b, h) row-major; inactive columns output zero.
+      for (std::size_t c = 0; c < s.b; c++) {
+        float* o = out + c * s.h;
+        if (active != nullptr && active[c] == 0.0f) {
+          std::memset(o + u0, 0, n * sizeof(float));
+        } else {
+          for (std::size_t u = u0; u < u0 + n; u++) o[u] = hn[u * lds + c];
+        }
+      }
+    });
+    if (!ok.load()) return false;
   }
+  rnn::transpose(h_n, s.h, h_states + last * s.b, lds, s.h, s.b);
+  rnn::transpose(c_n, s.h, c_states + last * s.b, lds, s.h, s.b);
   return true;
 }
 
@@ -104,67 +108,83 @@ bool lstmBackward(float* dx, float* dh0, float* dc0, float* dw_ih, float* dw_hh,
                   const float* d_output, const float* dh_n, const float* dc_n, const float* x, const float* w_ih,
                   const float* w_hh, const float* h_states, const float* c_states, const float* gates,
                   const LstmShape& s) {
-  const std::size_t g4 = 4 * s.h, bh = s.b * s.h;
+  const std::size_t g4 = 4 * s.h, bh = s.b * s.h, tb = s.t * s.b, lds = (s.t + 1) * s.b;
+  // dhᵀ, dcᵀ (h x b): the gradients at the current step's output state.
   std::vector<float> dh(bh, 0.0f), dc(bh, 0.0f), dh_prev(bh);
-  if (dh_n) std::memcpy(dh.data(), dh_n, bh * sizeof(float));
-  if (dc_n) std::memcpy(dc.data(), dc_n, bh * sizeof(float));
+  if (dh_n) rnn::transpose(dh.data(), s.b, dh_n, s.h, s.b, s.h);
+  if (dc_n) rnn::transpose(dc.data(), s.b, dc_n, s.h, s.b, s.h);
+  const UnitBlocks ub(s.h, 4);
+  thread_local ScratchBuffer w_buffer, w_hh_packed_buffer, dw_buffer;
+  float* w_b = rnn::reserveFloats(w_buffer, g4 * std::max(s.i, s.h));
+  float* w_hh_t_packed = rnn::reserveFloats(w_hh_packed_buffer, packedASize(s.h, g4));
+  if (w_b == nullptr || w_hh_t_packed == nullptr) return false;
+  if (s.t > 0) {
+    // W_hhᵀ (h x 4h, its columns in the stored gate order) packed once: dh_prevᵀ = W_hhᵀ
+    // dgatesᵀ at every step.
+    rnn::toBlockOrder(w_b, w_hh, s.h, ub);
+    packAForGemm(w_hh_t_packed, w_b, s.h, true, s.h, g4);
+  }
   const LstmCellKernels& k = cellKernels();
-  std::vector<uint8_t> active_buf;
+  std::vector<float> active_buf;
   for (std::size_t step = s.t; step-- > 0;) {
     const std::size_t time = timeOf(s, step);
-    const uint8_t* active = activeRows(s, time, active_buf);
-    // The output at this time feeds the state gradient (inactive rows output a constant 0).
-    if (d_output) {
-      const float* dout = d_output + time * bh;
-      for (std::size_t r = 0; r < s.b; r++) {
-        if (active != nullptr && !active[r]) continue;
-        for (std::size_t j = 0; j < s.h; j++) dh[r * s.h + j] += dout[r * s.h + j];
+    const float* active = rnn::activeColumns(s.lengths, s.b, time, active_buf);
+    float* dg = dgates + time * s.b;
+    const float* dout = d_output ? d_output + time * bh : nullptr;
+    rnn::forUnitBlocks(ub, stepWork(s), [&](std::size_t q) {
+      const std::size_t u0 = ub.begin(q), u1 = u0 + ub.size(q);
+      // The output at this time feeds the state gradient (inactive columns output a constant 0).
+      if (dout != nullptr) {
+        for (std::size_t c = 0; c < s.b; c++) {
+          if (active != nullptr && active[c] == 0.0f) continue;
+          for (std::size_t u = u0; u < u1; u++) dh[u * s.b + c] += dout[c * s.h + u];
+        }
       }
-    }
-    float* dg = dgates + step * s.b * g4;
-    forRowBlocks(s, [&](std::size_t r0, std::size_t r1) {
-      k.backward(dg + r0 * g4, dc.data() + r0 * s.h, dh.data() + r0 * s.h, gates + step * s.b * g4 + r0 * g4,
-                 c_states + step * bh + r0 * s.h, c_states + (step + 1) * bh + r0 * s.h, active ? active + r0 : nullptr,
-                 r1 - r0, s.h);
+      const std::size_t r0 = ub.firstRow(q) * tb;
+      k.backward(dg + r0, dc.data() + u0 * s.b, dh.data() + u0 * s.b, gates + time * s.b + r0,
+                 c_states + lstmPrevBlock(s, time) * s.b + u0 * lds, c_states + lstmNextBlock(s, time) * s.b + u0 * lds,
+                 active, tb, u1 - u0, lds, s.b, u1 - u0, s.b);
     });
-    // dh_prev = dgates W_hh (W_hh is (4h, h): no transpose). Inactive rows carry dh through.
-    if (!sgemm(false, false, s.b, s.h, g4, dg, g4, w_hh, s.h, 0.0f, dh_prev.data(), s.h, SIZE_MAX)) return false;
+    // dh_prevᵀ (h x b) = W_hhᵀ dgatesᵀ. Inactive columns carry dh through.
+    if (!sgemmPackedA(w_hh_t_packed, s.h, g4, false, s.b, dg, tb, 0.0f, dh_prev.data(), s.b, SIZE_MAX)) return false;
     if (active != nullptr) {
-      for (std::size_t r = 0; r < s.b; r++)
-        if (!active[r]) std::memcpy(dh_prev.data() + r * s.h, dh.data() + r * s.h, s.h * sizeof(float));
+      for (std::size_t u = 0; u < s.h; u++)
+        for (std::size_t c = 0; c < s.b; c++)
+          if (active[c] == 0.0f) dh_prev[u * s.b + c] = dh[u * s.b + c];
     }
     dh.swap(dh_prev);
   }
-  if (dh0) std::memcpy(dh0, dh.data(), bh * sizeof(float));
-  if (dc0) std::memcpy(dc0, dc.data(), bh * sizeof(float));
+  if (dh0) rnn::transpose(dh0, s.h, dh.data(), s.b, s.h, s.b);
+  if (dc0) rnn::transpose(dc0, s.h, dc.data(), s.b, s.h, s.b);
   if (s.t == 0) {
     if (dw_ih) std::memset(dw_ih, 0, g4 * s.i * sizeof(float));
     if (dw_hh) std::memset(dw_hh, 0, g4 * s.h * sizeof(float));
     if (d_bias) std::memset(d_bias, 0, g4 * sizeof(float));
     return true;
   }
-  // dgates is in step order; x is in time order. Reorder dgates to time order for the GEMMs
-  // with x (a reversed layer's steps run backwards in time).
-  std::vector<float> dgates_time;
-  const float* dg_time = dgates;
-  if (s.reverse) {
-    dgates_time.resize(s.t * s.b * g4);
-    for (std::size_t step = 0; step < s.t; step++) {
-      std::memcpy(dgates_time.data() + timeOf(s, step) * s.b * g4, dgates + step * s.b * g4, s.b * g4 * sizeof(float));
-    }
-    dg_time = dgates_time.data();
+  // Everything is by time, so each of these is one GEMM over all t*b columns:
+  // dx (t*b, i) = dgatesᵀ W_ih; dW_ih = dgates x; dW_hh = dgates h_prevᵀ (the states entering
+  // times 0..t-1 are consecutive blocks). Weights go into and out of the stored gate order.
+  float* dw_b = (dw_ih || dw_hh || d_bias) ? rnn::reserveFloats(dw_buffer, g4 * std::max(s.i, s.h)) : nullptr;
+  if ((dw_ih || dw_hh || d_bias) && dw_b == nullptr) return false;
+  if (dx) {
+    rnn::toBlockOrder(w_b, w_ih, s.i, ub);
+    if (!sgemm(true, false, tb, s.i, g4, dgates, tb, w_b, s.i, 0.0f, dx, s.i, SIZE_MAX)) return false;
   }
-  const std::size_t rows = s.t * s.b;
-  // dx = dgates W_ih; dW_ih = dgatesᵀ x; dW_hh = dgatesᵀ h_prev (step order, h_states rows 0..t-1)
-  if (dx && !sgemm(false, false, rows, s.i, g4, dg_time, g4, w_ih, s.i, 0.0f, dx, s.i, SIZE_MAX)) return false;
-  if (dw_ih && !sgemm(true, false, g4, s.i, rows, dg_time, g4, x, s.i, 0.0f, dw_ih, s.i, SIZE_MAX)) return false;
-  if (dw_hh && !sgemm(true, false, g4, s.h, rows, dgates, g4, h_states, s.h, 0.0f, dw_hh, s.h, SIZE_MAX)) return false;
-  if (d_bias) {
-    for (std::size_t j = 0; j < g4; j++) d_bias[j] = 0.0f;
-    for (std::size_t r = 0; r < rows; r++) {
-      const float* row = dgates + r * g4;
-      for (std::size_t j = 0; j < g4; j++) d_bias[j] += row[j];
+  if (dw_ih) {
+    if (!sgemm(false, false, g4, s.i, tb, dgates, tb, x, s.i, 0.0f, dw_b, s.i, SIZE_MAX)) return false;
+    rnn::fromBlockOrder(dw_ih, dw_b, s.i, ub);
+  }
+  if (dw_hh) {
+    if (!sgemm(false, true, g4, s.h, tb, dgates, tb, h_states + lstmPrevBlock(s, 0) * s.b, lds, 0.0f, dw_b, s.h,
+               SIZE_MAX)) {
+      return false;
     }
+    rnn::fromBlockOrder(dw_hh, dw_b, s.h, ub);
+  }
+  if (d_bias) {
+    rnn::rowSums(dw_b, dgates, g4, tb, tb);
+    rnn::fromBlockOrder(d_bias, dw_b, 1, ub);
   }
   return true;
 }

@@ -1,0 +1,202 @@
+#include "gru.h"
+
+#include <algorithm>
+#include <atomic>
+#include <cstdint>
+#include <cstring>
+#include <vector>
+
+#include "../../core/aligned_alloc.h"
+#include "../../core/cpu.h"
+#include "../../core/thread_pool.h"
+#include "../gemm/gemm.h"
+#include "rnn_util.h"
+
+namespace keel {
+namespace {
+
+using rnn::UnitBlocks;
+
+const GruCellKernels& cellKernels() {
+#if defined(__x86_64__) || defined(_M_X64)
+  switch (activeIsa()) {
+    case Isa::kAvx512: return gruCellKernelsAvx512();
+    case Isa::kAvx2: return gruCellKernelsAvx2();
+    default: break;
+  }
+#endif
+  return gruCellKernelsScalar();
+}
+
+// A step's multiply-adds, roughly: the recurrent GEMM plus the cell.
+double stepWork(const GruShape& s) { return 3.0 * s.h * s.h * s.b + 48.0 * s.h * s.b; }
+
+std::size_t timeOf(const GruShape& s, std::size_t step) { return s.reverse ? s.t - 1 - step : step; }
+
+}  // namespace
+
+bool gruForward(float* output, float* h_states, float* gates, float* hn, const float* x, const float* h0,
+                const float* w_ih, const float* w_hh, const float* b_ih, const float* b_hh, const GruShape& s) {
+  const std::size_t g3 = 3 * s.h, bh = s.b * s.h, tb = s.t * s.b, lds = (s.t + 1) * s.b;
+  const std::size_t first = s.reverse ? s.t : 0, last = s.reverse ? 0 : s.t;
+  float* h_n = output + s.t * bh;
+  rnn::transpose(h_states + first * s.b, lds, h0, s.h, s.b, s.h);
+  if (s.t == 0) {
+    std::memcpy(h_n, h0, bh * sizeof(float));
+    return true;
+  }
+  const UnitBlocks ub(s.h, 3);
+  // Per-thread buffers: fresh megabytes per call would page-fault every time.
+  thread_local ScratchBuffer w_ih_buffer, w_hh_buffer, w_hh_packed_buffer, bias_buffer, gh_buffer;
+  float* w_ih_b = rnn::reserveFloats(w_ih_buffer, g3 * s.i);
+  float* w_hh_b = rnn::reserveFloats(w_hh_buffer, g3 * s.h);
+  const std::size_t block_packed = packedASize(3 * UnitBlocks::kUnits, s.h);
+  float* w_hh_packed = rnn::reserveFloats(w_hh_packed_buffer, ub.count * block_packed);
+  float* bias_x = rnn::reserveFloats(bias_buffer, 2 * g3);
+  float* gh = rnn::reserveFloats(gh_buffer, g3 * s.b);
+  if (!w_ih_b || !w_hh_b || !w_hh_packed || !bias_x || !gh) return false;
+  rnn::toBlockOrder(w_ih_b, w_ih, s.i, ub);
+  rnn::toBlockOrder(w_hh_b, w_hh, s.h, ub);
+  // b_ih for every gate, plus b_hh for r and z (outside the r product, the biases just add).
+  const bool has_bias = b_ih != nullptr || b_hh != nullptr;
+  if (has_bias) {
+    float* merged = bias_x + g3;
+    for (std::size_t j = 0; j < g3; j++) {
+      merged[j] = (b_ih ? b_ih[j] : 0.0f) + (b_hh && j < 2 * s.h ? b_hh[j] : 0.0f);
+    }
+    rnn::toBlockOrder(bias_x, merged, 1, ub);
+  }
+  const float* bias_hn = b_hh ? b_hh + 2 * s.h : nullptr;
+  // Each block's W_hh rows packed once for the whole sequence, as their own matrix.
+  for (std::size_t q = 0; q < ub.count; q++) {
+    packAForGemm(w_hh_packed + q * block_packed, w_hh_b + ub.firstRow(q) * s.h, s.h, false, 3 * ub.size(q), s.h);
+  }
+  // gates (3h, t*b) = W_ih xᵀ for every time step at once.
+  if (!sgemm(false, true, g3, tb, s.i, w_ih_b, s.i, x, s.i, 0.0f, gates, tb, SIZE_MAX)) return false;
+  const GruCellKernels& k = cellKernels();
+  std::vector<float> active_buf;
+  for (std::size_t step = 0; step < s.t; step++) {
+    const std::size_t time = timeOf(s, step);
+    const float* hp = h_states + gruPrevBlock(s, time) * s.b;
+    float* hnext = h_states + gruNextBlock(s, time) * s.b;
+    const float* active = rnn::activeColumns(s.lengths, s.b, time, active_buf);
+    float* out = output + time * bh;
+    std::atomic<bool> ok{true};
+    rnn::forUnitBlocks(ub, stepWork(s), [&](std::size_t q) {
+      const std::size_t u0 = ub.begin(q), n = ub.size(q);
+      float* ghq = gh + ub.firstRow(q) * s.b;
+      // This block's (W_hh hᵀ) rows: (3n x b) = (3n x h) (h x b)
+      if (!sgemmPackedA(w_hh_packed + q * block_packed, 3 * n, s.h, false, s.b, hp, lds, 0.0f, ghq, s.b, 1)) {
+        ok.store(false);
+        return;
+      }
+      k.forward(gates + ub.firstRow(q) * tb + time * s.b, hnext + u0 * lds, hn + u0 * lds + time * s.b, ghq,
+                hp + u0 * lds, has_bias ? bias_x + ub.firstRow(q) : nullptr, bias_hn ? bias_hn + u0 : nullptr,
+                active, tb, s.b, n, lds, n, s.b);
+      // The output by time, (b, h) row-major; inactive columns output zero.
+      for (std::size_t c = 0; c < s.b; c++) {
+        float* o = out + c * s.h;
+        if (active != nullptr && active[c] == 0.0f) {
+          std::memset(o + u0, 0, n * sizeof(float));
+        } else {
+          for (std::size_t u = u0; u < u0 + n; u++) o[u] = hnext[u * lds + c];
+        }
+      }
+    });
+    if (!ok.load()) return false;
+  }
+  rnn::transpose(h_n, s.h, h_states + last * s.b, lds, s.h, s.b);
+  return true;
+}
+
+bool gruBackward(float* dx, float* dh0, float* dw_ih, float* dw_hh, float* db_ih, float* db_hh, float* dgx, float* dgh,
+                 const float* d_output, const float* dh_n, const float* x, const float* w_ih, const float* w_hh,
+                 const float* h_states, const float* gates, const float* hn, const GruShape& s) {
+  const std::size_t g3 = 3 * s.h, bh = s.b * s.h, tb = s.t * s.b, lds = (s.t + 1) * s.b;
+  // dhᵀ (h x b): the gradient at the current step's output state.
+  std::vector<float> dh(bh, 0.0f), dh_prev(bh);
+  if (dh_n) rnn::transpose(dh.data(), s.b, dh_n, s.h, s.b, s.h);
+  const UnitBlocks ub(s.h, 3);
+  thread_local ScratchBuffer w_buffer, w_hh_packed_buffer, dw_buffer;
+  float* w_b = rnn::reserveFloats(w_buffer, g3 * std::max(s.i, s.h));
+  float* w_hh_t_packed = rnn::reserveFloats(w_hh_packed_buffer, packedASize(s.h, g3));
+  if (w_b == nullptr || w_hh_t_packed == nullptr) return false;
+  if (s.t > 0) {
+    // W_hhᵀ (h x 3h, its columns in the stored gate order) packed once: the recurrent part of
+    // dh_prevᵀ is W_hhᵀ dghᵀ at every step.
+    rnn::toBlockOrder(w_b, w_hh, s.h, ub);
+    packAForGemm(w_hh_t_packed, w_b, s.h, true, s.h, g3);
+  }
+  const GruCellKernels& k = cellKernels();
+  std::vector<float> active_buf;
+  for (std::size_t step = s.t; step-- > 0;) {
+    const std::size_t time = timeOf(s, step);
+    const float* active = rnn::activeColumns(s.lengths, s.b, time, active_buf);
+    const float* dout = d_output ? d_output + time * bh : nullptr;
+    rnn::forUnitBlocks(ub, stepWork(s), [&](std::size_t q) {
+      const std::size_t u0 = ub.begin(q), u1 = u0 + ub.size(q);
+      // The output at this time feeds the state gradient (inactive columns output a constant 0).
+      if (dout != nullptr) {
+        for (std::size_t c = 0; c < s.b; c++) {
+          if (active != nullptr && active[c] == 0.0f) continue;
+          for (std::size_t u = u0; u < u1; u++) dh[u * s.b + c] += dout[c * s.h + u];
+        }
+      }
+      const std::size_t r0 = ub.firstRow(q) * tb + time * s.b;
+      k.backward(dgx + r0, dgh + r0, dh_prev.data() + u0 * s.b, dh.data() + u0 * s.b, gates + r0,
+                 hn + u0 * lds + time * s.b, h_states + gruPrevBlock(s, time) * s.b + u0 * lds, active, tb, u1 - u0,
+                 lds, s.b, u1 - u0, s.b);
+    });
+    // dh_prevᵀ (h x b) += W_hhᵀ dghᵀ. Inactive columns carry dh through (their dgh is zero, but
+    // the product could still turn an infinite weight into NaN there).
+    if (!sgemmPackedA(w_hh_t_packed, s.h, g3, false, s.b, dgh + time * s.b, tb, 1.0f, dh_prev.data(), s.b, SIZE_MAX)) {
+      return false;
+    }
+    if (active != nullptr) {
+      for (std::size_t u = 0; u < s.h; u++)
+        for (std::size_t c = 0; c < s.b; c++)
+          if (active[c] == 0.0f) dh_prev[u * s.b + c] = dh[u * s.b + c];
+    }
+    dh.swap(dh_prev);
+  }
+  if (dh0) rnn::transpose(dh0, s.h, dh.data(), s.b, s.h, s.b);
+  if (s.t == 0) {
+    if (dw_ih) std::memset(dw_ih, 0, g3 * s.i * sizeof(float));
+    if (dw_hh) std::memset(dw_hh, 0, g3 * s.h * sizeof(float));
+    if (db_ih) std::memset(db_ih, 0, g3 * sizeof(float));
+    if (db_hh) std::memset(db_hh, 0, g3 * sizeof(float));
+    return true;
+  }
+  // Everything is by time, so each of these is one GEMM over all t*b columns:
+  // dx (t*b, i) = dgxᵀ W_ih; dW_ih = dgx x; dW_hh = dgh h_prevᵀ (the states entering times
+  // 0..t-1 are consecutive blocks). Weights go into and out of the stored gate order.
+  const bool any_w = dw_ih || dw_hh || db_ih || db_hh;
+  float* dw_b = any_w ? rnn::reserveFloats(dw_buffer, g3 * std::max(s.i, s.h)) : nullptr;
+  if (any_w && dw_b == nullptr) return false;
+  if (dx) {
+    rnn::toBlockOrder(w_b, w_ih, s.i, ub);
+    if (!sgemm(true, false, tb, s.i, g3, dgx, tb, w_b, s.i, 0.0f, dx, s.i, SIZE_MAX)) return false;
+  }
+  if (dw_ih) {
+    if (!sgemm(false, false, g3, s.i, tb, dgx, tb, x, s.i, 0.0f, dw_b, s.i, SIZE_MAX)) return false;
+    rnn::fromBlockOrder(dw_ih, dw_b, s.i, ub);
+  }
+  if (dw_hh) {
+    if (!sgemm(false, true, g3, s.h, tb, dgh, tb, h_states + gruPrevBlock(s, 0) * s.b, lds, 0.0f, dw_b, s.h,
+               SIZE_MAX)) {
+      return false;
+    }
+    rnn::fromBlockOrder(dw_hh, dw_b, s.h, ub);
+  }
+  if (db_ih) {
+    rnn::rowSums(dw_b, dgx, g3, tb, tb);
+    rnn::fromBlockOrder(db_ih, dw_b, 1, ub);
+  }
+  if (db_hh) {
+    rnn::rowSums(dw_b, dgh, g3, tb, tb);
+    rnn::fromBlockOrder(db_hh, dw_b, 1, ub);
+  }
+  return true;
+}
+
+}  // namespace keel
