@@ -86,6 +86,7 @@
           "sources": [
             "native/kernels/gemm/f32_gemm_avx512.cc",
             "native/kernels/conv/conv_direct_avx512.cc",
+            "native/kernels/conv/col2im_avx512.cc",
             "native/kernels/pool/pool_2x2_avx512.cc",
             "native/kernels/elementwise/elementwise_avx512.cc",
             "native/kernels/reduce/reduce_avx512.cc",

@@ -10,6 +10,7 @@
 #include "../../core/cpu.h"
 #include "../../core/thread_pool.h"
 #include "../gemm/gemm.h"
+#include "col2im.h"
 #include "conv_direct.h"
 
 namespace keel {
@@ -336,6 +337,12 @@ bool conv2dBackwardInput(float* grad_x, const float* grad_out, const float* w, c
       }
       if (!sgemm(true, false, kdim, plane, og, w + g * og * kdim, kdim, go, plane, 0.0f, col, plane, threads)) return false;
       std::memset(xg, 0, cg * s.h * s.w * sizeof(float));
+#if defined(__x86_64__) || defined(_M_X64)
+      if (s.sw == 1 && activeIsa() == Isa::kAvx512) {
+        f32_col2im_stride1__avx512(xg, col, cg, s);
+        continue;
+      }
+#endif
       col2im(xg, col, cg, s);
     }
     return true;

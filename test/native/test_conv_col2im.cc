@@ -1,0 +1,52 @@
+// The per-ISA col2im (col2im.h) against the reference col2im of conv.cc: bit for bit, on shapes
+// with padding on either side, dilation, row stride, rows narrower and wider than a vector,
+// and output columns that reach past the input. Run under ASan/UBSan by CI, which also catches
+// a masked load that strays outside the column rows.
+#include <cstring>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "check.h"
+#include "core/cpu.h"
+#include "kernels/conv/col2im.h"
+#include "kernels/conv/conv.h"
+
+using namespace keel;
+
+#if defined(__x86_64__) || defined(_M_X64)
+TEST_CASE("col2im: the AVX-512 kernel adds what the reference adds, bit for bit") {
+  if (!isaSupported(Isa::kAvx512)) return;
+  struct Geometry {
+    std::size_t c, h, w, kh, kw, sh, ph, pw, dh, dw;
+  };
+  const Geometry cases[] = {
+      {6, 14, 14, 5, 5, 1, 0, 0, 1, 1},   // LeNet's second layer
+      {1, 28, 28, 5, 5, 1, 2, 2, 1, 1},   // LeNet's first, 'same' padding
+      {3, 9, 37, 3, 3, 1, 1, 1, 1, 1},    // rows wider than two vectors
+      {2, 10, 17, 3, 4, 2, 1, 3, 2, 2},   // row stride, dilation, wide padding
+      {2, 7, 5, 3, 3, 1, 2, 2, 1, 1},     // padding past the kernel's reach on narrow rows
+      {1, 4, 33, 1, 7, 1, 0, 6, 1, 3},    // output columns that start left of the input
+  };
+  std::mt19937 rng(7);
+  std::uniform_real_distribution<float> d(-1, 1);
+  for (const Geometry& g : cases) {
+    Conv2dShape s{};
+    s.n = 1; s.c = g.c; s.h = g.h; s.w = g.w; s.o = 1; s.kh = g.kh; s.kw = g.kw;
+    s.sh = g.sh; s.sw = 1; s.ph = g.ph; s.pw = g.pw; s.dh = g.dh; s.dw = g.dw; s.groups = 1;
+    s.ho = convOutputSize(g.h, g.kh, g.sh, g.ph, g.dh);
+    s.wo = convOutputSize(g.w, g.kw, 1, g.pw, g.dw);
+    CHECK(s.ho > 0 && s.wo > 0);
+    // Exact-size buffers, so ASan sees any read or write past either end.
+    std::vector<float> col(g.c * g.kh * g.kw * s.ho * s.wo);
+    for (auto& v : col) v = d(rng);
+    std::vector<float> start(g.c * g.h * g.w);
+    for (auto& v : start) v = d(rng);
+    std::vector<float> want = start, got = start;
+    col2im(want.data(), col.data(), g.c, s);
+    f32_col2im_stride1__avx512(got.data(), col.data(), g.c, s);
+    CHECK_MSG(std::memcmp(want.data(), got.data(), want.size() * sizeof(float)) == 0,
+              "col2im differs for c=" + std::to_string(g.c) + " h=" + std::to_string(g.h) + " w=" + std::to_string(g.w));
+  }
+}
+#endif
