@@ -265,8 +265,12 @@ void stridedAvx512(std::size_t mr, std::size_t nr, std::size_t kc, const float* 
 }  // namespace
 
 const GemmKernel& f32GemmKernelAvx512() {
+  // kc = 512, nc = 256 against the earlier 384, 320 (gemm_tune, settings interleaved, Zen 5):
+  // on two threads 5-8% faster at n = 512-1024 and for 128x784x512, where fewer depth blocks
+  // mean fewer passes over C for the two cores' shared memory bandwidth; within 2% either way
+  // on one thread.
   static GemmKernel kernel{  // not const: benchmarks/native/gemm_tune.cc retunes the blocking
-                           "f32_gemm_14x32__avx512", kMr, kNr, 384, 320, 4200,
+                           "f32_gemm_14x32__avx512", kMr, kNr, 512, 256, 4200,
                            f32_gemm_14x32__avx512, packA_avx512, packB_avx512,
                            // Measured on Zen 5, 1 and 2 threads: reading A in place wins
                            // 5-20% up to about 400^3 (n = 64: 3.2 -> 2.7 us) and for
