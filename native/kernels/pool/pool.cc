@@ -64,24 +64,9 @@ inline void validTaps(std::size_t o, std::size_t stride, std::size_t pad, std::s
 
 namespace {
 
-// One max-pool window, scanned in PyTorch's order (rows, then columns) with PyTorch's rule: a
-// tap replaces the running max when it is greater or NaN. So the result is the max, or the
-// last NaN; the index the first tap holding the max, or that last NaN. Written with selects,
-// not branches: which tap wins is data, and mispredicted branches cost more than the scan.
-struct MaxTap {
-  float best;
-  int32_t at;
-};
-
-inline void maxTap(MaxTap& m, float v, std::ptrdiff_t idx) {
-  const bool take = (v > m.best) | (v != v);
-  m.best = take ? v : m.best;
-  m.at = take ? static_cast<int32_t>(idx) : m.at;
-}
-
 // The common case: 2x2 windows, stride 2, no padding or dilation (pool_2x2.h). The reference
 // row kernels: loops the compiler vectorizes (stride-2 loads, compares and selects). The scan
-// above with its first tap taken as is (a tap beats -inf unless it is -inf itself, when it is
+// of maxPoolRow with its first tap taken as is (a tap beats -inf unless it is -inf itself, when it is
 // kept anyway at the same index), so the same values and indices.
 template <bool kIndices>
 void maxPool2x2Row(float* __restrict op, int32_t* __restrict ip, const float* __restrict r0,
@@ -138,6 +123,60 @@ bool isMaxPool2x2(const Pool2dShape& s) {
          2 * s.ho <= s.h && 2 * s.wo <= s.w;
 }
 
+inline uint32_t floatBits(float f) {
+  uint32_t u;
+  std::memcpy(&u, &f, sizeof u);
+  return u;
+}
+inline float bitsToFloat(uint32_t u) {
+  float f;
+  std::memcpy(&f, &u, sizeof f);
+  return f;
+}
+
+// One output row of the general case. Each window is scanned in PyTorch's order (rows, then
+// columns) with PyTorch's rule: a tap replaces the running max when it is greater or NaN. So
+// the result is the max, or the last NaN; the index the first tap holding the max, or that last
+// NaN. Written with selects, not branches (which tap wins is data), and tap by tap for all the
+// row's windows at once, so the windows' select chains are independent and overlap instead of
+// one window's nine-deep chain stalling the next. A tap outside the input is skipped for the
+// columns it misses.
+template <bool kIndices>
+void maxPoolRow(float* __restrict orow, int32_t* __restrict irow, const float* __restrict xp, const Pool2dShape& s,
+                std::size_t oh, const std::vector<std::size_t>& ki0, const std::vector<std::size_t>& ki1,
+                const std::vector<std::size_t>& kj0, const std::vector<std::size_t>& kj1,
+                const std::vector<std::size_t>& ow_lo, const std::vector<std::size_t>& ow_hi) {
+  const std::ptrdiff_t h0 = static_cast<std::ptrdiff_t>(oh * s.sh) - static_cast<std::ptrdiff_t>(s.ph);
+  const std::ptrdiff_t w = static_cast<std::ptrdiff_t>(s.w), sw = static_cast<std::ptrdiff_t>(s.sw);
+  const std::ptrdiff_t pw = static_cast<std::ptrdiff_t>(s.pw);
+  // A window entirely in the padding gives -inf at index 0; otherwise its first valid tap's.
+  for (std::size_t ow = 0; ow < s.wo; ow++) {
+    orow[ow] = -std::numeric_limits<float>::infinity();
+    if (kIndices) {
+      irow[ow] = ki0[oh] < ki1[oh] && kj0[ow] < kj1[ow]
+                     ? static_cast<int32_t>((h0 + static_cast<std::ptrdiff_t>(ki0[oh] * s.dh)) * w +
+                                            static_cast<std::ptrdiff_t>(ow) * sw - pw +
+                                            static_cast<std::ptrdiff_t>(kj0[ow] * s.dw))
+                     : 0;
+    }
+  }
+  for (std::size_t ki = ki0[oh]; ki < ki1[oh]; ki++) {
+    const std::ptrdiff_t row = (h0 + static_cast<std::ptrdiff_t>(ki * s.dh)) * w;
+    for (std::size_t kj = 0; kj < s.kw; kj++) {
+      const std::ptrdiff_t col0 = static_cast<std::ptrdiff_t>(kj * s.dw) - pw;
+      for (std::size_t ow = ow_lo[kj]; ow < ow_hi[kj]; ow++) {
+        const std::ptrdiff_t idx = row + static_cast<std::ptrdiff_t>(ow) * sw + col0;
+        const float v = xp[idx], cur = orow[ow];
+        // An all-ones mask when the tap wins, blended bitwise: written as a select, GCC makes it
+        // a branch around the store, mispredicted on every other tap of random data.
+        const uint32_t take = 0u - static_cast<uint32_t>((v > cur) | (v != v));
+        orow[ow] = bitsToFloat((floatBits(v) & take) | (floatBits(cur) & ~take));
+        if (kIndices) irow[ow] = static_cast<int32_t>((static_cast<uint32_t>(idx) & take) | (static_cast<uint32_t>(irow[ow]) & ~take));
+      }
+    }
+  }
+}
+
 }  // namespace
 
 void maxPool2dForward(float* out, int32_t* indices, const float* x, const Pool2dShape& s) {
@@ -147,6 +186,19 @@ void maxPool2dForward(float* out, int32_t* indices, const float* x, const Pool2d
   std::vector<std::size_t> ki0(s.ho), ki1(s.ho), kj0(s.wo), kj1(s.wo);
   for (std::size_t oh = 0; oh < s.ho; oh++) validTaps(oh, s.sh, s.ph, s.dh, s.kh, s.h, &ki0[oh], &ki1[oh]);
   for (std::size_t ow = 0; ow < s.wo; ow++) validTaps(ow, s.sw, s.pw, s.dw, s.kw, s.w, &kj0[ow], &kj1[ow]);
+  // Per kernel column kj, the output columns [ow_lo, ow_hi) whose tap kj lies inside the input.
+  std::vector<std::size_t> ow_lo(s.kw, 0), ow_hi(s.kw, 0);
+  for (std::size_t kj = 0; kj < s.kw; kj++) {
+    std::size_t lo = 0, hi = 0;
+    for (std::size_t ow = 0; ow < s.wo; ow++) {
+      if (kj0[ow] <= kj && kj < kj1[ow]) {
+        if (hi == 0) lo = ow;
+        hi = ow + 1;
+      }
+    }
+    ow_lo[kj] = lo;
+    ow_hi[kj] = hi;
+  }
   forPlanes(s.planes, s.ho * s.wo * s.kh * s.kw, [&](std::size_t p) {
     const float* xp = x + p * s.h * s.w;
     float* op = out + p * s.ho * s.wo;
@@ -156,26 +208,10 @@ void maxPool2dForward(float* out, int32_t* indices, const float* x, const Pool2d
       return;
     }
     for (std::size_t oh = 0; oh < s.ho; oh++) {
-      const std::ptrdiff_t h0 = static_cast<std::ptrdiff_t>(oh * s.sh) - static_cast<std::ptrdiff_t>(s.ph);
-      for (std::size_t ow = 0; ow < s.wo; ow++) {
-        const std::ptrdiff_t w0 = static_cast<std::ptrdiff_t>(ow * s.sw) - static_cast<std::ptrdiff_t>(s.pw);
-        // A window entirely in the padding gives -inf at index 0; otherwise the scan starts at
-        // its first valid tap.
-        MaxTap m{-std::numeric_limits<float>::infinity(), 0};
-        if (ki0[oh] < ki1[oh] && kj0[ow] < kj1[ow]) {
-          m.at = static_cast<int32_t>((h0 + static_cast<std::ptrdiff_t>(ki0[oh] * s.dh)) * static_cast<std::ptrdiff_t>(s.w) + w0 +
-                                      static_cast<std::ptrdiff_t>(kj0[ow] * s.dw));
-        }
-        for (std::size_t ki = ki0[oh]; ki < ki1[oh]; ki++) {
-          const std::ptrdiff_t row = (h0 + static_cast<std::ptrdiff_t>(ki * s.dh)) * static_cast<std::ptrdiff_t>(s.w) + w0;
-          for (std::size_t kj = kj0[ow]; kj < kj1[ow]; kj++) {
-            const std::ptrdiff_t idx = row + static_cast<std::ptrdiff_t>(kj * s.dw);
-            maxTap(m, xp[idx], idx);
-          }
-        }
-        op[oh * s.wo + ow] = m.best;
-        if (ip) ip[oh * s.wo + ow] = m.at;
-      }
+      float* orow = op + oh * s.wo;
+      int32_t* irow = ip != nullptr ? ip + oh * s.wo : nullptr;
+      if (ip != nullptr) maxPoolRow<true>(orow, irow, xp, s, oh, ki0, ki1, kj0, kj1, ow_lo, ow_hi);
+      else maxPoolRow<false>(orow, irow, xp, s, oh, ki0, ki1, kj0, kj1, ow_lo, ow_hi);
     }
   });
 }
