@@ -10,14 +10,14 @@
 const MACHINE_THREADS = [1, 2];
 
 // GEMM: square sizes and the shapes training presents to it (batch x in x out of the MLP's
-// layers; the LSTM's input projection for all steps and its per-step recurrent product; the
-// 3x3 64->64 convolution as an im2col product).
+// layers; the LSTM's input projection for all steps and its per-step recurrent product in the
+// row-major form frameworks use; the 3x3 64->64 convolution as an im2col product).
 const gemmShapes = [
   ...[64, 128, 256, 512, 1024, 2048].map((s) => ({ m: s, k: s, n: s, label: `${s}` })),
   { m: 128, k: 784, n: 512, label: '128x784x512', note: 'MLP layer 1, batch 128' },
   { m: 128, k: 512, n: 256, label: '128x512x256', note: 'MLP layer 2, batch 128' },
   { m: 1120, k: 256, n: 1024, label: '1120x256x1024', note: 'LSTM input projection, 35 steps x batch 32' },
-  { m: 32, k: 256, n: 1024, label: '32x256x1024', note: 'LSTM recurrent step, batch 32' },
+  { m: 32, k: 256, n: 1024, label: '32x256x1024', note: 'batch-32 layer 256->1024 (row-major LSTM recurrent step)' },
   { m: 32768, k: 576, n: 64, label: '32768x576x64', note: 'conv 3x3 64->64 on 32x32, batch 32, as im2col' },
 ];
 

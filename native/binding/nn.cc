@@ -254,10 +254,63 @@ Napi::Value optimStep(const Napi::CallbackInfo& info) {
 }  // namespace binding
 }  // namespace keel
 
+#include "kernels/rnn/gru.h"
 #include "kernels/rnn/lstm.h"
 
 namespace keel {
 namespace binding {
+namespace {
+
+// The operands of one recurrent-layer call, lstm() or gru(): `count` (handle, offset) pairs
+// after the kind, the shape from params [t, b, i, h, reverse], and the optional int32 lengths
+// operand (index lengths_k), each value checked to lie in [1, t].
+class RnnOperands {
+ public:
+  RnnOperands(const Napi::CallbackInfo& info, const char* fn, std::size_t count, std::size_t lengths_k)
+      : env_(info.Env()), fn_(fn), ops_(count) {
+    requireArgCount(info, 1 + 2 * count, fn);
+    shape_.t = slot(env_, fn, 0);
+    shape_.b = slot(env_, fn, 1);
+    shape_.i = slot(env_, fn, 2);
+    shape_.h = slot(env_, fn, 3);
+    shape_.reverse = instance(env_).params[4] != 0;
+    for (std::size_t k = 0; k < count; k++) ops_[k] = optionalSpan(info, 1 + 2 * k, fn, "operand");
+    if (ops_[lengths_k].data) {
+      requireElements(env_, fn, "lengths", ops_[lengths_k], static_cast<double>(shape_.b));
+      const int32_t* l = as<int32_t>(ops_[lengths_k]);
+      for (std::size_t r = 0; r < shape_.b; r++) {
+        if (l[r] < 1 || static_cast<std::size_t>(l[r]) > shape_.t) {
+          throwRangeError(env_, std::string(fn) + ": lengths[" + std::to_string(r) + "] = " + std::to_string(l[r]) +
+                                    " is outside [1, " + std::to_string(shape_.t) + "]");
+        }
+      }
+      lengths_.assign(l, l + shape_.b);
+      shape_.lengths = lengths_.data();
+    }
+  }
+
+  // Valid while this object lives (it owns the copy of the lengths).
+  const RnnShape& shape() const { return shape_; }
+
+  // Operand k as floats, checked to hold n of them; null when absent and not required.
+  float* operator()(std::size_t k, const char* name, double n, bool required) const {
+    if (!ops_[k].data) {
+      if (required) throwRangeError(env_, std::string(fn_) + ": " + name + " is required");
+      return nullptr;
+    }
+    requireElements(env_, fn_, name, ops_[k], n);
+    return as<float>(ops_[k]);
+  }
+
+ private:
+  Napi::Env env_;
+  const char* fn_;
+  std::vector<Span> ops_;
+  std::vector<int32_t> lengths_;
+  RnnShape shape_{};
+};
+
+}  // namespace
 
 // lstm(kind, pairs of (handle, offset)...) with params [t, b, i, h, reverse].
 //   kind 0 forward (11 operands): output (t+2, b, h: the output, then hN, then cN), hStates,
@@ -269,38 +322,9 @@ Napi::Value lstm(const Napi::CallbackInfo& info) {
   const char* fn = "lstm";
   Napi::Env env = info.Env();
   const double kind = intArg(info, 0, fn, "kind");
-  const std::size_t count = kind == 0 ? 11 : 17;
-  requireArgCount(info, 1 + 2 * count, fn);
-  LstmShape s;
-  s.t = slot(env, fn, 0);
-  s.b = slot(env, fn, 1);
-  s.i = slot(env, fn, 2);
-  s.h = slot(env, fn, 3);
-  s.reverse = instance(env).params[4] != 0;
-  std::vector<Span> ops(count);
-  for (std::size_t k = 0; k < count; k++) ops[k] = optionalSpan(info, 1 + 2 * k, fn, "operand");
+  const RnnOperands req(info, fn, kind == 0 ? 11 : 17, kind == 0 ? 10 : 16);
+  const LstmShape& s = req.shape();
   const double tbh = count_dims({s.t, s.b, s.h}), bh = count_dims({s.b, s.h}), g4 = 4.0 * s.h;
-  auto req = [&](std::size_t k, const char* name, double n, bool required) -> float* {
-    if (!ops[k].data) {
-      if (required) throwRangeError(env, std::string(fn) + ": " + name + " is required");
-      return nullptr;
-    }
-    requireElements(env, fn, name, ops[k], n);
-    return as<float>(ops[k]);
-  };
-  const std::size_t len_k = kind == 0 ? 10 : 16;
-  std::vector<int32_t> lengths;
-  if (ops[len_k].data) {
-    requireElements(env, fn, "lengths", ops[len_k], static_cast<double>(s.b));
-    const int32_t* l = as<int32_t>(ops[len_k]);
-    for (std::size_t r = 0; r < s.b; r++) {
-      if (l[r] < 1 || static_cast<std::size_t>(l[r]) > s.t) {
-        throwRangeError(env, "lstm: lengths[" + std::to_string(r) + "] = " + std::to_string(l[r]) + " is outside [1, " + std::to_string(s.t) + "]");
-      }
-    }
-    lengths.assign(l, l + s.b);
-    s.lengths = lengths.data();
-  }
   bool ok;
   if (kind == 0) {
     ok = lstmForward(req(0, "output", tbh + 2 * bh, true), req(1, "hStates", tbh + bh, true), req(2, "cStates", tbh + bh, true),
@@ -321,14 +345,6 @@ Napi::Value lstm(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
-}  // namespace binding
-}  // namespace keel
-
-#include "kernels/rnn/gru.h"
-
-namespace keel {
-namespace binding {
-
 // gru(kind, pairs of (handle, offset)...) with params [t, b, i, h, reverse].
 //   kind 0 forward (11 operands): output (t+1, b, h: the output, then hN), hStates, gates, hn,
 //                                 x, h0, wIh, wHh, bIh?, bHh?, lengths?
@@ -339,38 +355,9 @@ Napi::Value gru(const Napi::CallbackInfo& info) {
   const char* fn = "gru";
   Napi::Env env = info.Env();
   const double kind = intArg(info, 0, fn, "kind");
-  const std::size_t count = kind == 0 ? 11 : 17;
-  requireArgCount(info, 1 + 2 * count, fn);
-  GruShape s;
-  s.t = slot(env, fn, 0);
-  s.b = slot(env, fn, 1);
-  s.i = slot(env, fn, 2);
-  s.h = slot(env, fn, 3);
-  s.reverse = instance(env).params[4] != 0;
-  std::vector<Span> ops(count);
-  for (std::size_t k = 0; k < count; k++) ops[k] = optionalSpan(info, 1 + 2 * k, fn, "operand");
+  const RnnOperands req(info, fn, kind == 0 ? 11 : 17, kind == 0 ? 10 : 16);
+  const GruShape& s = req.shape();
   const double tbh = count_dims({s.t, s.b, s.h}), bh = count_dims({s.b, s.h}), g3 = 3.0 * s.h;
-  auto req = [&](std::size_t k, const char* name, double n, bool required) -> float* {
-    if (!ops[k].data) {
-      if (required) throwRangeError(env, std::string(fn) + ": " + name + " is required");
-      return nullptr;
-    }
-    requireElements(env, fn, name, ops[k], n);
-    return as<float>(ops[k]);
-  };
-  const std::size_t len_k = kind == 0 ? 10 : 16;
-  std::vector<int32_t> lengths;
-  if (ops[len_k].data) {
-    requireElements(env, fn, "lengths", ops[len_k], static_cast<double>(s.b));
-    const int32_t* l = as<int32_t>(ops[len_k]);
-    for (std::size_t r = 0; r < s.b; r++) {
-      if (l[r] < 1 || static_cast<std::size_t>(l[r]) > s.t) {
-        throwRangeError(env, "gru: lengths[" + std::to_string(r) + "] = " + std::to_string(l[r]) + " is outside [1, " + std::to_string(s.t) + "]");
-      }
-    }
-    lengths.assign(l, l + s.b);
-    s.lengths = lengths.data();
-  }
   const double states = tbh + bh, tbi = count_dims({s.t, s.b, s.i});
   bool ok;
   if (kind == 0) {

@@ -31,8 +31,6 @@ const GruCellKernels& cellKernels() {
 // A step's multiply-adds, roughly: the recurrent GEMM plus the cell.
 double stepWork(const GruShape& s) { return 3.0 * s.h * s.h * s.b + 48.0 * s.h * s.b; }
 
-std::size_t timeOf(const GruShape& s, std::size_t step) { return s.reverse ? s.t - 1 - step : step; }
-
 }  // namespace
 
 bool gruForward(float* output, float* h_states, float* gates, float* hn, const float* x, const float* h0,
@@ -76,9 +74,9 @@ bool gruForward(float* output, float* h_states, float* gates, float* hn, const f
   const GruCellKernels& k = cellKernels();
   std::vector<float> active_buf;
   for (std::size_t step = 0; step < s.t; step++) {
-    const std::size_t time = timeOf(s, step);
-    const float* hp = h_states + gruPrevBlock(s, time) * s.b;
-    float* hnext = h_states + gruNextBlock(s, time) * s.b;
+    const std::size_t time = rnnTimeOf(s, step);
+    const float* hp = h_states + rnnPrevBlock(s, time) * s.b;
+    float* hnext = h_states + rnnNextBlock(s, time) * s.b;
     const float* active = rnn::activeColumns(s.lengths, s.b, time, active_buf);
     float* out = output + time * bh;
     std::atomic<bool> ok{true};
@@ -130,7 +128,7 @@ bool gruBackward(float* dx, float* dh0, float* dw_ih, float* dw_hh, float* db_ih
   const GruCellKernels& k = cellKernels();
   std::vector<float> active_buf;
   for (std::size_t step = s.t; step-- > 0;) {
-    const std::size_t time = timeOf(s, step);
+    const std::size_t time = rnnTimeOf(s, step);
     const float* active = rnn::activeColumns(s.lengths, s.b, time, active_buf);
     const float* dout = d_output ? d_output + time * bh : nullptr;
     rnn::forUnitBlocks(ub, stepWork(s), [&](std::size_t q) {
@@ -144,7 +142,7 @@ bool gruBackward(float* dx, float* dh0, float* dw_ih, float* dw_hh, float* db_ih
       }
       const std::size_t r0 = ub.firstRow(q) * tb + time * s.b;
       k.backward(dgx + r0, dgh + r0, dh_prev.data() + u0 * s.b, dh.data() + u0 * s.b, gates + r0,
-                 hn + u0 * lds + time * s.b, h_states + gruPrevBlock(s, time) * s.b + u0 * lds, active, tb, u1 - u0,
+                 hn + u0 * lds + time * s.b, h_states + rnnPrevBlock(s, time) * s.b + u0 * lds, active, tb, u1 - u0,
                  lds, s.b, u1 - u0, s.b);
     });
     // dh_prevᵀ (h x b) += W_hhᵀ dghᵀ. Inactive columns carry dh through (their dgh is zero, but
@@ -182,7 +180,7 @@ bool gruBackward(float* dx, float* dh0, float* dw_ih, float* dw_hh, float* db_ih
     rnn::fromBlockOrder(dw_ih, dw_b, s.i, ub);
   }
   if (dw_hh) {
-    if (!sgemm(false, true, g3, s.h, tb, dgh, tb, h_states + gruPrevBlock(s, 0) * s.b, lds, 0.0f, dw_b, s.h,
+    if (!sgemm(false, true, g3, s.h, tb, dgh, tb, h_states + rnnPrevBlock(s, 0) * s.b, lds, 0.0f, dw_b, s.h,
                SIZE_MAX)) {
       return false;
     }

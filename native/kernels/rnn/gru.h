@@ -13,23 +13,18 @@
 //     (rnn_util.h's UnitBlocks with 3 gates).
 //   hn (h, (t+1)*b): W_hn h + b_hn of time t in column block t (backward needs it for r's
 //     gradient); the last block is unused, so hn shares the states' row stride.
-//   h_states (h, (t+1)*b): state blocks as lstm.h's h_states (gruPrevBlock / gruNextBlock).
+//   h_states (h, (t+1)*b): state blocks as lstm.h's h_states (rnn_shape.h).
 // With `lengths`, batch column b only updates at times t < lengths[b]; elsewhere its state
 // carries over and its output, gates and hn are zero (PyTorch's packed sequences).
 #pragma once
 #include <cstddef>
 #include <cstdint>
 
+#include "rnn_shape.h"
+
 namespace keel {
 
-struct GruShape {
-  std::size_t t, b, i, h;
-  bool reverse = false;
-  const int32_t* lengths = nullptr;  // b entries in [1, t], or null
-};
-
-inline std::size_t gruPrevBlock(const GruShape& s, std::size_t time) { return s.reverse ? time + 1 : time; }
-inline std::size_t gruNextBlock(const GruShape& s, std::size_t time) { return s.reverse ? time : time + 1; }
+using GruShape = RnnShape;
 
 // output is (t + 1, b, h): rows 0..t-1 the output by time, then h_n. x (t, b, i), h0 (b, h),
 // w_ih (3h, i), w_hh (3h, h) as PyTorch stores them; b_ih, b_hh (3h) or null.

@@ -31,8 +31,6 @@ const LstmCellKernels& cellKernels() {
 // A step's multiply-adds, roughly: the recurrent GEMM plus the cell.
 double stepWork(const LstmShape& s) { return 4.0 * s.h * s.h * s.b + 64.0 * s.h * s.b; }
 
-std::size_t timeOf(const LstmShape& s, std::size_t step) { return s.reverse ? s.t - 1 - step : step; }
-
 }  // namespace
 
 bool lstmForward(float* output, float* h_states, float* c_states, float* gates, const float* x, const float* h0,
@@ -69,11 +67,11 @@ bool lstmForward(float* output, float* h_states, float* c_states, float* gates, 
   const LstmCellKernels& k = cellKernels();
   std::vector<float> active_buf;
   for (std::size_t step = 0; step < s.t; step++) {
-    const std::size_t time = timeOf(s, step);
-    const float* hp = h_states + lstmPrevBlock(s, time) * s.b;
-    const float* cp = c_states + lstmPrevBlock(s, time) * s.b;
-    float* hn = h_states + lstmNextBlock(s, time) * s.b;
-    float* cn = c_states + lstmNextBlock(s, time) * s.b;
+    const std::size_t time = rnnTimeOf(s, step);
+    const float* hp = h_states + rnnPrevBlock(s, time) * s.b;
+    const float* cp = c_states + rnnPrevBlock(s, time) * s.b;
+    float* hn = h_states + rnnNextBlock(s, time) * s.b;
+    float* cn = c_states + rnnNextBlock(s, time) * s.b;
     const float* active = rnn::activeColumns(s.lengths, s.b, time, active_buf);
     float* out = output + time * bh;
     std::atomic<bool> ok{true};
@@ -127,7 +125,7 @@ bool lstmBackward(float* dx, float* dh0, float* dc0, float* dw_ih, float* dw_hh,
   const LstmCellKernels& k = cellKernels();
   std::vector<float> active_buf;
   for (std::size_t step = s.t; step-- > 0;) {
-    const std::size_t time = timeOf(s, step);
+    const std::size_t time = rnnTimeOf(s, step);
     const float* active = rnn::activeColumns(s.lengths, s.b, time, active_buf);
     float* dg = dgates + time * s.b;
     const float* dout = d_output ? d_output + time * bh : nullptr;
@@ -142,7 +140,7 @@ bool lstmBackward(float* dx, float* dh0, float* dc0, float* dw_ih, float* dw_hh,
       }
       const std::size_t r0 = ub.firstRow(q) * tb;
       k.backward(dg + r0, dc.data() + u0 * s.b, dh.data() + u0 * s.b, gates + time * s.b + r0,
-                 c_states + lstmPrevBlock(s, time) * s.b + u0 * lds, c_states + lstmNextBlock(s, time) * s.b + u0 * lds,
+                 c_states + rnnPrevBlock(s, time) * s.b + u0 * lds, c_states + rnnNextBlock(s, time) * s.b + u0 * lds,
                  active, tb, u1 - u0, lds, s.b, u1 - u0, s.b);
     });
     // dh_prevᵀ (h x b) = W_hhᵀ dgatesᵀ. Inactive columns carry dh through.
@@ -176,7 +174,7 @@ bool lstmBackward(float* dx, float* dh0, float* dc0, float* dw_ih, float* dw_hh,
     rnn::fromBlockOrder(dw_ih, dw_b, s.i, ub);
   }
   if (dw_hh) {
-    if (!sgemm(false, true, g4, s.h, tb, dgates, tb, h_states + lstmPrevBlock(s, 0) * s.b, lds, 0.0f, dw_b, s.h,
+    if (!sgemm(false, true, g4, s.h, tb, dgates, tb, h_states + rnnPrevBlock(s, 0) * s.b, lds, 0.0f, dw_b, s.h,
                SIZE_MAX)) {
       return false;
     }

@@ -14,27 +14,18 @@
 //   gates (4h, t*b): column block t (columns t*b .. t*b+b-1) holds time t's activated gates.
 //     Its rows are grouped by blocks of hidden units (lstm.cc's UnitBlocks): each block's i, f,
 //     g, o rows in turn, so that one task computes a block's GEMM rows and then its cell.
-//   h_states, c_states (h, (t+1)*b): t+1 column blocks of states. Forward: block 0 is the
-//     initial state and block t+1 the state after time t. Reversed (time runs t-1 .. 0): block
-//     t is the state after time t and block t (the last) the initial state. Either way the
-//     states entering times 0..t-1 are t consecutive blocks (lstmPrevBlock(s, 0) onwards).
+//   h_states, c_states (h, (t+1)*b): t+1 column blocks of states (rnn_shape.h says which).
 // With `lengths`, batch column b only updates at times t < lengths[b]; elsewhere its state
 // carries over, its output is zero and its gates are zero (PyTorch's packed sequences).
 #pragma once
 #include <cstddef>
 #include <cstdint>
 
+#include "rnn_shape.h"
+
 namespace keel {
 
-struct LstmShape {
-  std::size_t t, b, i, h;
-  bool reverse = false;
-  const int32_t* lengths = nullptr;  // b entries in [1, t], or null
-};
-
-// The state block entering time `time` and the one it produces (see the layout above).
-inline std::size_t lstmPrevBlock(const LstmShape& s, std::size_t time) { return s.reverse ? time + 1 : time; }
-inline std::size_t lstmNextBlock(const LstmShape& s, std::size_t time) { return s.reverse ? time : time + 1; }
+using LstmShape = RnnShape;
 
 // output is (t + 2, b, h): rows 0..t-1 the output by time, then h_n, then c_n (b, h each).
 // h_states / c_states (h, (t+1)*b) and gates (4h, t*b) as above. x (t, b, i), h0 / c0 (b, h).
