@@ -2,7 +2,7 @@
 // native kernels (native/kernels/rnn): forward saves the activated gates and the states of every
 // step, backward runs through time natively. nn.LSTM and nn.GRU stack these per layer and
 // direction.
-import { record } from '../autograd.js';
+import { isGradEnabled, record } from '../autograd.js';
 import { native } from '../native.js';
 import { formatShape } from '../shape.js';
 import { params, Tensor } from '../tensor.js';
@@ -11,12 +11,14 @@ import { tensor } from '../ops/creation.js';
 import { contiguousFloat } from '../ops/unary.js';
 import { checkTensor } from '../ops/util.js';
 
-export interface LstmLayerOptions {
-  /** Run from the last time step to the first (the backward direction of a bidirectional LSTM). */
+export interface RecurrentLayerOptions {
+  /** Run from the last time step to the first (the backward direction of a bidirectional layer). */
   reverse?: boolean;
   /** Per batch element, the number of valid steps (1..T): later steps keep the state and output 0. */
   lengths?: readonly number[] | null;
 }
+/** @deprecated The same as RecurrentLayerOptions (it serves gruLayer too). */
+export type LstmLayerOptions = RecurrentLayerOptions;
 
 export interface LstmLayerResult {
   output: Tensor; // [T, B, H]
@@ -45,7 +47,7 @@ function region(packed: Tensor, offset: number, shape: number[], name: string): 
  */
 export function lstmLayer(
   x: Tensor, h0: Tensor, c0: Tensor, wIh: Tensor, wHh: Tensor, bIh: Tensor | null, bHh: Tensor | null,
-  options: LstmLayerOptions = {},
+  options: RecurrentLayerOptions = {},
 ): LstmLayerResult {
   const op = 'lstm';
   for (const [name, t] of [['input', x], ['h0', h0], ['c0', c0], ['weightIh', wIh], ['weightHh', wHh]] as const) checkTensor(op, name, t);
@@ -76,9 +78,12 @@ export function lstmLayer(
   };
   setShape();
   native.lstm(0, ...h(packed), ...h(hStates), ...h(cStates), ...h(gates), ...h(xs), ...h(h0s), ...h(c0s), ...h(wIhs), ...h(wHhs), ...h(bias), ...h(lengthsTensor));
+  // Only the forward call reads these (backward takes the weights and x afresh).
+  disposeCopies([[xs, x], [h0s, h0], [c0s, c0], [wIhs, wIh], [wHhs, wHh]]);
+  bias?.dispose();
   const inputs = [x, h0, c0, wIh, wHh, bIh, bHh];
-  if (!inputs.some((t) => t?.requiresGrad)) {
-    for (const t of [hStates, cStates, gates, bias, lengthsTensor]) t?.dispose();
+  if (!records(inputs)) {
+    for (const t of [hStates, cStates, gates, lengthsTensor]) t?.dispose();
   }
   const out = record(op, packed, inputs, (g) => {
     const gs = contiguousFloat(op, g);
@@ -98,12 +103,13 @@ export function lstmLayer(
       ...h(xc), ...h(wIhc), ...h(wHhc), ...h(hStates), ...h(cStates), ...h(gates), ...h(lengthsTensor));
     return [dx, dh0, dc0, dwIh, dwHh, need(bIh) ? dBias : null, need(bHh) ? dBias : null];
   }, [hStates, cStates, gates]);
-  if (xs !== x) xs.dispose();
-  return {
+  const result = {
     output: region(out, 0, [T, B, H], 'lstm.output'),
     hN: region(out, T * B * H, [B, H], 'lstm.hN'),
     cN: region(out, (T + 1) * B * H, [B, H], 'lstm.cN'),
   };
+  out.dispose(); // the regions hold its storage (and its graph node) from here on
+  return result;
 }
 
 export interface GruLayerResult {
@@ -121,7 +127,7 @@ export interface GruLayerResult {
  */
 export function gruLayer(
   x: Tensor, h0: Tensor, wIh: Tensor, wHh: Tensor, bIh: Tensor | null, bHh: Tensor | null,
-  options: LstmLayerOptions = {},
+  options: RecurrentLayerOptions = {},
 ): GruLayerResult {
   const op = 'gru';
   for (const [name, t] of [['input', x], ['h0', h0], ['weightIh', wIh], ['weightHh', wHh]] as const) checkTensor(op, name, t);
@@ -140,7 +146,7 @@ export function gruLayer(
   const reverse = options.reverse === true;
   const xs = contiguousFloat(op, x), h0s = contiguousFloat(op, h0);
   const wIhs = contiguousFloat(op, wIh), wHhs = contiguousFloat(op, wHh);
-  const bIhs = bIh ? contiguousFloat(op, bIh.detach()) : null, bHhs = bHh ? contiguousFloat(op, bHh.detach()) : null;
+  const bIhs = bIh ? contiguousFloat(op, bIh) : null, bHhs = bHh ? contiguousFloat(op, bHh) : null;
   const packed = Tensor._empty([T + 1, B, H]); // output rows, then hN
   // Internal to the native kernel, transposed and by time (native/kernels/rnn/gru.h).
   const hStates = Tensor._empty([H, (T + 1) * B]), hn = Tensor._empty([H, (T + 1) * B]), gates = Tensor._empty([3 * H, T * B]);
@@ -150,8 +156,10 @@ export function gruLayer(
   };
   setShape();
   native.gru(0, ...h(packed), ...h(hStates), ...h(gates), ...h(hn), ...h(xs), ...h(h0s), ...h(wIhs), ...h(wHhs), ...h(bIhs), ...h(bHhs), ...h(lengthsTensor));
+  // Only the forward call reads these (backward takes the weights and x afresh).
+  disposeCopies([[xs, x], [h0s, h0], [wIhs, wIh], [wHhs, wHh], [bIhs, bIh], [bHhs, bHh]]);
   const inputs = [x, h0, wIh, wHh, bIh, bHh];
-  if (!inputs.some((t) => t?.requiresGrad)) {
+  if (!records(inputs)) {
     for (const t of [hStates, hn, gates, lengthsTensor]) t?.dispose();
   }
   const out = record(op, packed, inputs, (g) => {
@@ -173,11 +181,22 @@ export function gruLayer(
     dgh.dispose();
     return [dx, dh0, dwIh, dwHh, dbIh, dbHh];
   }, [hStates, hn, gates]);
-  if (xs !== x) xs.dispose();
-  return {
+  const result = {
     output: region(out, 0, [T, B, H], 'gru.output'),
     hN: region(out, T * B * H, [B, H], 'gru.hN'),
   };
+  out.dispose(); // the regions hold its storage (and its graph node) from here on
+  return result;
+}
+
+// Whether record() will keep a graph node (and so the saved buffers) for these inputs.
+function records(inputs: ReadonlyArray<Tensor | null>): boolean {
+  return isGradEnabled() && inputs.some((t) => t?.requiresGrad);
+}
+
+// Disposes each contiguous copy made for a native call, never the caller's own tensor.
+function disposeCopies(pairs: ReadonlyArray<[Tensor | null, Tensor | null]>): void {
+  for (const [copy, original] of pairs) if (copy != null && copy !== original) copy.dispose();
 }
 
 // The optional per-batch lengths as an int32 tensor for the native kernels, or null.

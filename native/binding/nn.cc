@@ -261,20 +261,21 @@ namespace keel {
 namespace binding {
 namespace {
 
-// The operands of one recurrent-layer call, lstm() or gru(): `count` (handle, offset) pairs
+// The operands of one recurrent-layer call, lstm() or gru(): one (handle, offset) pair per name
 // after the kind, the shape from params [t, b, i, h, reverse], and the optional int32 lengths
-// operand (index lengths_k), each value checked to lie in [1, t].
+// operand (the last), each value checked to lie in [1, t].
 class RnnOperands {
  public:
-  RnnOperands(const Napi::CallbackInfo& info, const char* fn, std::size_t count, std::size_t lengths_k)
-      : env_(info.Env()), fn_(fn), ops_(count) {
+  RnnOperands(const Napi::CallbackInfo& info, const char* fn, const std::vector<const char*>& names)
+      : env_(info.Env()), fn_(fn), names_(names), ops_(names.size()) {
+    const std::size_t count = names.size(), lengths_k = count - 1;
     requireArgCount(info, 1 + 2 * count, fn);
     shape_.t = slot(env_, fn, 0);
     shape_.b = slot(env_, fn, 1);
     shape_.i = slot(env_, fn, 2);
     shape_.h = slot(env_, fn, 3);
     shape_.reverse = instance(env_).params[4] != 0;
-    for (std::size_t k = 0; k < count; k++) ops_[k] = optionalSpan(info, 1 + 2 * k, fn, "operand");
+    for (std::size_t k = 0; k < count; k++) ops_[k] = optionalSpan(info, 1 + 2 * k, fn, names[k]);
     if (ops_[lengths_k].data) {
       requireElements(env_, fn, "lengths", ops_[lengths_k], static_cast<double>(shape_.b));
       const int32_t* l = as<int32_t>(ops_[lengths_k]);
@@ -293,18 +294,19 @@ class RnnOperands {
   const RnnShape& shape() const { return shape_; }
 
   // Operand k as floats, checked to hold n of them; null when absent and not required.
-  float* operator()(std::size_t k, const char* name, double n, bool required) const {
+  float* operator()(std::size_t k, double n, bool required) const {
     if (!ops_[k].data) {
-      if (required) throwRangeError(env_, std::string(fn_) + ": " + name + " is required");
+      if (required) throwRangeError(env_, std::string(fn_) + ": " + names_[k] + " is required");
       return nullptr;
     }
-    requireElements(env_, fn_, name, ops_[k], n);
+    requireElements(env_, fn_, names_[k], ops_[k], n);
     return as<float>(ops_[k]);
   }
 
  private:
   Napi::Env env_;
   const char* fn_;
+  std::vector<const char*> names_;
   std::vector<Span> ops_;
   std::vector<int32_t> lengths_;
   RnnShape shape_{};
@@ -322,24 +324,29 @@ Napi::Value lstm(const Napi::CallbackInfo& info) {
   const char* fn = "lstm";
   Napi::Env env = info.Env();
   const double kind = intArg(info, 0, fn, "kind");
-  const RnnOperands req(info, fn, kind == 0 ? 11 : 17, kind == 0 ? 10 : 16);
+  if (kind != 0 && kind != 1) throwRangeError(env, "lstm: unknown kind");
+  const RnnOperands req(info, fn,
+                        kind == 0 ? std::vector<const char*>{"output", "hStates", "cStates", "gates", "input", "h0", "c0",
+                                                             "weightIh", "weightHh", "bias", "lengths"}
+                                  : std::vector<const char*>{"gradInput", "gradH0", "gradC0", "gradWeightIh", "gradWeightHh",
+                                                             "gradBias", "gradGates", "gradOutput", "gradHN", "gradCN",
+                                                             "input", "weightIh", "weightHh", "hStates", "cStates", "gates",
+                                                             "lengths"});
   const LstmShape& s = req.shape();
   const double tbh = count_dims({s.t, s.b, s.h}), bh = count_dims({s.b, s.h}), g4 = 4.0 * s.h;
   bool ok;
   if (kind == 0) {
-    ok = lstmForward(req(0, "output", tbh + 2 * bh, true), req(1, "hStates", tbh + bh, true), req(2, "cStates", tbh + bh, true),
-                     req(3, "gates", tbh * 4, true), req(4, "input", count_dims({s.t, s.b, s.i}), true), req(5, "h0", bh, true),
-                     req(6, "c0", bh, true), req(7, "weightIh", g4 * s.i, true), req(8, "weightHh", g4 * s.h, true),
-                     req(9, "bias", g4, false), s);
-  } else if (kind == 1) {
-    ok = lstmBackward(req(0, "gradInput", count_dims({s.t, s.b, s.i}), false), req(1, "gradH0", bh, false), req(2, "gradC0", bh, false),
-                      req(3, "gradWeightIh", g4 * s.i, false), req(4, "gradWeightHh", g4 * s.h, false), req(5, "gradBias", g4, false),
-                      req(6, "gradGates", tbh * 4, true), req(7, "gradOutput", tbh, false), req(8, "gradHN", bh, false),
-                      req(9, "gradCN", bh, false), req(10, "input", count_dims({s.t, s.b, s.i}), true), req(11, "weightIh", g4 * s.i, true),
-                      req(12, "weightHh", g4 * s.h, true), req(13, "hStates", tbh + bh, true), req(14, "cStates", tbh + bh, true),
-                      req(15, "gates", tbh * 4, true), s);
+    ok = lstmForward(req(0, tbh + 2 * bh, true), req(1, tbh + bh, true), req(2, tbh + bh, true),
+                     req(3, tbh * 4, true), req(4, count_dims({s.t, s.b, s.i}), true), req(5, bh, true),
+                     req(6, bh, true), req(7, g4 * s.i, true), req(8, g4 * s.h, true),
+                     req(9, g4, false), s);
   } else {
-    throwRangeError(env, "lstm: unknown kind");
+    ok = lstmBackward(req(0, count_dims({s.t, s.b, s.i}), false), req(1, bh, false), req(2, bh, false),
+                      req(3, g4 * s.i, false), req(4, g4 * s.h, false), req(5, g4, false),
+                      req(6, tbh * 4, true), req(7, tbh, false), req(8, bh, false),
+                      req(9, bh, false), req(10, count_dims({s.t, s.b, s.i}), true), req(11, g4 * s.i, true),
+                      req(12, g4 * s.h, true), req(13, tbh + bh, true), req(14, tbh + bh, true),
+                      req(15, tbh * 4, true), s);
   }
   if (!ok) throw Napi::Error::New(env, "lstm: out of memory for packing buffers");
   return env.Undefined();
@@ -355,25 +362,30 @@ Napi::Value gru(const Napi::CallbackInfo& info) {
   const char* fn = "gru";
   Napi::Env env = info.Env();
   const double kind = intArg(info, 0, fn, "kind");
-  const RnnOperands req(info, fn, kind == 0 ? 11 : 17, kind == 0 ? 10 : 16);
+  if (kind != 0 && kind != 1) throwRangeError(env, "gru: unknown kind");
+  const RnnOperands req(info, fn,
+                        kind == 0 ? std::vector<const char*>{"output", "hStates", "gates", "hn", "input", "h0", "weightIh",
+                                                             "weightHh", "biasIh", "biasHh", "lengths"}
+                                  : std::vector<const char*>{"gradInput", "gradH0", "gradWeightIh", "gradWeightHh",
+                                                             "gradBiasIh", "gradBiasHh", "gradGatesInput", "gradGatesHidden",
+                                                             "gradOutput", "gradHN", "input", "weightIh", "weightHh",
+                                                             "hStates", "gates", "hn", "lengths"});
   const GruShape& s = req.shape();
   const double tbh = count_dims({s.t, s.b, s.h}), bh = count_dims({s.b, s.h}), g3 = 3.0 * s.h;
   const double states = tbh + bh, tbi = count_dims({s.t, s.b, s.i});
   bool ok;
   if (kind == 0) {
-    ok = gruForward(req(0, "output", tbh + bh, true), req(1, "hStates", states, true), req(2, "gates", tbh * 3, true),
-                    req(3, "hn", states, true), req(4, "input", tbi, true), req(5, "h0", bh, true),
-                    req(6, "weightIh", g3 * s.i, true), req(7, "weightHh", g3 * s.h, true), req(8, "biasIh", g3, false),
-                    req(9, "biasHh", g3, false), s);
-  } else if (kind == 1) {
-    ok = gruBackward(req(0, "gradInput", tbi, false), req(1, "gradH0", bh, false), req(2, "gradWeightIh", g3 * s.i, false),
-                     req(3, "gradWeightHh", g3 * s.h, false), req(4, "gradBiasIh", g3, false), req(5, "gradBiasHh", g3, false),
-                     req(6, "gradGatesInput", tbh * 3, true), req(7, "gradGatesHidden", tbh * 3, true),
-                     req(8, "gradOutput", tbh, false), req(9, "gradHN", bh, false), req(10, "input", tbi, true),
-                     req(11, "weightIh", g3 * s.i, true), req(12, "weightHh", g3 * s.h, true),
-                     req(13, "hStates", states, true), req(14, "gates", tbh * 3, true), req(15, "hn", states, true), s);
+    ok = gruForward(req(0, tbh + bh, true), req(1, states, true), req(2, tbh * 3, true),
+                    req(3, states, true), req(4, tbi, true), req(5, bh, true),
+                    req(6, g3 * s.i, true), req(7, g3 * s.h, true), req(8, g3, false),
+                    req(9, g3, false), s);
   } else {
-    throwRangeError(env, "gru: unknown kind");
+    ok = gruBackward(req(0, tbi, false), req(1, bh, false), req(2, g3 * s.i, false),
+                     req(3, g3 * s.h, false), req(4, g3, false), req(5, g3, false),
+                     req(6, tbh * 3, true), req(7, tbh * 3, true),
+                     req(8, tbh, false), req(9, bh, false), req(10, tbi, true),
+                     req(11, g3 * s.i, true), req(12, g3 * s.h, true),
+                     req(13, states, true), req(14, tbh * 3, true), req(15, states, true), s);
   }
   if (!ok) throw Napi::Error::New(env, "gru: out of memory for packing buffers");
   return env.Undefined();

@@ -1,7 +1,7 @@
 // The per-ISA col2im (col2im.h) against the reference col2im of conv.cc: bit for bit, on shapes
 // with padding on either side, dilation, row stride, rows narrower and wider than a vector,
-// and output columns that reach past the input. Run under ASan/UBSan by CI, which also catches
-// a masked load that strays outside the column rows.
+// and output columns that reach past the input. The buffers are exact-size and the comparison
+// bit for bit, so a masked load taking lanes from outside its column row changes the result.
 #include <cstring>
 #include <random>
 #include <string>
@@ -37,7 +37,8 @@ TEST_CASE("col2im: the AVX-512 kernel adds what the reference adds, bit for bit"
     s.ho = convOutputSize(g.h, g.kh, g.sh, g.ph, g.dh);
     s.wo = convOutputSize(g.w, g.kw, 1, g.pw, g.dw);
     CHECK(s.ho > 0 && s.wo > 0);
-    // Exact-size buffers, so ASan sees any read or write past either end.
+    // Exact-size buffers: ASan checks the plain accesses past either end; a wrong lane mask shows
+    // in the bit-for-bit comparison.
     std::vector<float> col(g.c * g.kh * g.kw * s.ho * s.wo);
     for (auto& v : col) v = d(rng);
     std::vector<float> start(g.c * g.h * g.w);

@@ -350,6 +350,7 @@ TEST_CASE("sgemm: shapes around the small-product thresholds, default tuning") {
 
 TEST_CASE("sgemmPackedA gives sgemm's bits, for every thread count, transpose and ISA") {
   const Isa saved = activeIsa();
+  const std::size_t saved_threads = numThreads();
   setNumThreads(4);
   std::size_t idx = 0;
   for (Isa isa : supportedIsas()) {
@@ -377,12 +378,12 @@ TEST_CASE("sgemmPackedA gives sgemm's bits, for every thread count, transpose an
           std::vector<float> want = c0;
           CHECK(sgemm(ta, tb, m, n, k, a.data(), lda, b.data(), ldb, beta, want.data(), ldc, 1));
           ScratchBuffer packed;
-          float* pa = packed.reserve(packedASize(m, k));
+          float* pa = packed.reserve(packedASize(isa, m, k));
           CHECK(pa != nullptr);
-          packAForGemm(pa, a.data(), lda, ta, m, k);
+          packAForGemm(isa, pa, a.data(), lda, ta, m, k);
           for (std::size_t threads : {1, 2, 3}) {
             std::vector<float> got = c0;
-            CHECK(sgemmPackedA(pa, m, k, tb, n, b.data(), ldb, beta, got.data(), ldc, threads));
+            CHECK(sgemmPackedA(isa, pa, m, k, tb, n, b.data(), ldb, beta, got.data(), ldc, threads));
             bool same = true;
             for (std::size_t i = 0; i < m && same; i++)
               same = std::memcmp(got.data() + i * ldc, want.data() + i * ldc, n * sizeof(float)) == 0 &&
@@ -393,6 +394,6 @@ TEST_CASE("sgemmPackedA gives sgemm's bits, for every thread count, transpose an
           }
         }
   }
-  setNumThreads(2);
+  setNumThreads(saved_threads);
   setActiveIsa(saved);
 }

@@ -10,6 +10,8 @@ import * as keel from '../../lib/index.js';
 import type { Tensor } from '../../lib/index.js';
 import { gruLayerOps, lstmLayerOps } from '../../lib/nn/modules/rnn.js';
 import { gruLayer, lstmLayer } from '../../lib/nn/rnn-functional.js';
+import { native } from '../../lib/native.js';
+import { params } from '../../lib/tensor.js';
 import { buildModule, compare, type ModuleSpec, makeTensor, stateFrom, type TensorSpec } from './helpers.js';
 
 const nn = keel.nn;
@@ -369,6 +371,56 @@ describe('recurrent layers: behaviour', () => {
     expect(keel.memory().numTensors).toBe(before);
     m.dispose();
   });
+
+  for (const mode of ['lstm', 'gru'] as const) {
+    it(`${mode}Layer outside tidy leaves nothing behind once its results are disposed (noGrad, and no input needing grad)`, () => {
+      const H = 5, I = 3, T = 4, B = 2, G = mode === 'lstm' ? 4 : 3;
+      const x = keel.randn([T, B, I]), h0 = keel.zeros([B, H]), c0 = keel.zeros([B, H]);
+      const wIh = keel.randn([G * H, I], { requiresGrad: true }), wHh = keel.randn([G * H, H], { requiresGrad: true });
+      const bIh = keel.randn([G * H], { requiresGrad: true }), bHh = keel.randn([G * H], { requiresGrad: true });
+      const run = (lengths: number[] | null): void => {
+        const before = keel.memory().numTensors;
+        const r = mode === 'lstm'
+          ? lstmLayer(x, h0, c0, wIh, wHh, bIh, bHh, { lengths })
+          : gruLayer(x, h0, wIh, wHh, bIh, bHh, { lengths });
+        for (const t of Object.values(r)) t.dispose();
+        expect(keel.memory().numTensors).toBe(before);
+      };
+      keel.noGrad(() => run(null));
+      keel.noGrad(() => run([4, 2]));
+      // Non-contiguous weights take contiguous copies, which are freed too.
+      const wT = keel.randn([H, G * H]);
+      const before = keel.memory().numTensors;
+      const r = mode === 'lstm'
+        ? lstmLayer(x, h0, c0, wIh.detach(), wT.t(), null, null)
+        : gruLayer(x, h0, wIh.detach(), wT.t(), null, null);
+      for (const t of Object.values(r)) t.dispose();
+      expect(keel.memory().numTensors).toBe(before + 1);  // the transposed view made by t()
+      for (const t of [x, h0, c0, wIh, wHh, bIh, bHh, wT]) t.dispose();
+    });
+
+    it(`${mode}Layer: NaN in the padding past a sequence's end reaches no gradient (PyTorch never reads it)`, () => {
+      const H = 4, I = 3, T = 4, B = 2, G = mode === 'lstm' ? 4 : 3;
+      keel.tidy(() => {
+        const data = keel.randn([T, B, I]).toFloat32Array();
+        for (let i = 0; i < I; i++) data[(3 * B + 1) * I + i] = NaN; // time 3, batch 1: past its length 3
+        const x = keel.tensor(data).reshape([T, B, I]).requiresGrad_();
+        const h0 = keel.zeros([B, H], { requiresGrad: true }), c0 = keel.zeros([B, H], { requiresGrad: true });
+        const w = [keel.randn([G * H, I]), keel.randn([G * H, H]), keel.randn([G * H]), keel.randn([G * H])].map((t) => t.mul(0.3).requiresGrad_());
+        const r = mode === 'lstm'
+          ? lstmLayer(x, h0, c0, w[0], w[1], w[2], w[3], { lengths: [4, 3] })
+          : gruLayer(x, h0, w[0], w[1], w[2], w[3], { lengths: [4, 3] });
+        r.output.sum().add(r.hN.sum()).backward();
+        for (const t of [r.output, ...w.map((p) => p.grad!), h0.grad!]) {
+          expect(t.toFloat32Array().every(Number.isFinite)).toBe(true);
+        }
+        // The padded row itself gets a zero gradient; the rest of x a finite one.
+        const gx = x.grad!.toFloat32Array();
+        for (let i = 0; i < I; i++) expect(gx[(3 * B + 1) * I + i]).toBe(0);
+        expect(gx.every(Number.isFinite)).toBe(true);
+      });
+    });
+  }
 });
 
 describe('recurrent layers: errors', () => {
@@ -422,5 +474,30 @@ describe('recurrent layers: errors', () => {
       expect(() => gruLayer('x' as never, h0, wIh, wHh, null, null)).toThrow(/gru: expected a Tensor for input/);
       expect(() => lstmLayer(x, h0, h0, keel.randn([16, 3]), wHh, null, null)).toThrow(/lstm: weightHh of shape \[12,4\] should be \[16, 4\]/);
     });
+  });
+
+  it('the native entry points name the operand, and reject an unknown kind first', () => {
+    // Straight to the binding, as a tool building on Keel's native layer would call it.
+    const T = 2, B = 1, I = 2, H = 2;
+    const buf = (n: number): Tensor => keel.zeros([n]);
+    const x = buf(T * B * I), h0 = buf(B * H), wIh = buf(3 * H * I), wHh = buf(3 * H * H);
+    const out = buf((T + 1) * B * H), states = buf(H * (T + 1) * B), gates = buf(3 * H * T * B), hn = buf(H * (T + 1) * B);
+    const pair = (t: Tensor | null): [number, number] => (t ? [t._handle('test'), t._offset] : [0, 0]);
+    const setShape = (): void => { params[0] = T; params[1] = B; params[2] = I; params[3] = H; params[4] = 0; };
+    const call = (kind: number, ops: Array<Tensor | null>): void => {
+      setShape();
+      (native as unknown as { gru: (...a: number[]) => void }).gru(kind, ...ops.flatMap(pair));
+    };
+    const forward = [out, states, gates, hn, x, h0, wIh, wHh, null, null, null];
+    expect(() => call(0, forward)).not.toThrow();
+    expect(() => call(0, forward.map((t) => (t === wHh ? buf(3) : t)))).toThrow(/gru: weightHh/);
+    expect(() => call(7, forward)).toThrow(/gru: unknown kind/);
+    const freed = buf(3 * H * H);
+    const handle = freed._handle('test');
+    freed.dispose();
+    setShape();
+    expect(() => (native as unknown as { gru: (...a: number[]) => void }).gru(0, ...forward.slice(0, 7).flatMap(pair), handle, 0, 0, 0, 0, 0, 0, 0))
+      .toThrow(/gru: weightHh/);
+    for (const t of [x, h0, wIh, wHh, out, states, gates, hn]) t.dispose();
   });
 });

@@ -28,8 +28,8 @@ namespace {
 std::size_t ceilDiv(std::size_t a, std::size_t b) { return (a + b - 1) / b; }
 std::size_t roundUp(std::size_t a, std::size_t b) { return ceilDiv(a, b) * b; }
 
-// Depth blocks of equal size (at most the kernel's kc): K = 512 with kc = 384 runs as 256 + 256
-// rather than 384 + 128, whose short second block would pay the C-tile update for little
+// Depth blocks of equal size (at most the kernel's kc): K = 784 with kc = 512 runs as 392 + 392
+// rather than 512 + 272, whose short second block would pay the C-tile update for little
 // work. Depends only on k, so every thread and every run blocks alike.
 std::size_t depthBlock(const GemmKernel& kern, std::size_t k) {
   if (k <= kern.kc) return k;
@@ -302,14 +302,14 @@ bool sgemm(const SgemmArgs& g, std::size_t max_threads) {
 // Prepacked A: every depth block of op(A) (depthBlock's blocking of k) in turn, each as
 // ceil(m/MR) panels of MR rows exactly as packA lays out one block (tail panel zero filled).
 // Block pc (a multiple of the full block depth kcb) therefore starts at roundUp(m, MR) * pc.
-std::size_t packedASize(std::size_t m, std::size_t k) {
-  const GemmKernel& kern = f32GemmKernel(activeIsa());
+std::size_t packedASize(Isa isa, std::size_t m, std::size_t k) {
+  const GemmKernel& kern = f32GemmKernel(isa);
   return roundUp(m, kern.mr) * k;
 }
 
-void packAForGemm(float* dst, const float* a, std::size_t lda, bool trans_a, std::size_t m,
+void packAForGemm(Isa isa, float* dst, const float* a, std::size_t lda, bool trans_a, std::size_t m,
                   std::size_t k) {
-  const GemmKernel& kern = f32GemmKernel(activeIsa());
+  const GemmKernel& kern = f32GemmKernel(isa);
   const std::size_t mp = roundUp(m, kern.mr);
   for (std::size_t pc = 0; pc < k; pc += depthBlock(kern, k)) {
     const std::size_t kc = std::min(depthBlock(kern, k), k - pc);
@@ -317,7 +317,7 @@ void packAForGemm(float* dst, const float* a, std::size_t lda, bool trans_a, std
   }
 }
 
-bool sgemmPackedA(const float* packed_a, std::size_t m, std::size_t k, bool trans_b, std::size_t n,
+bool sgemmPackedA(Isa isa, const float* packed_a, std::size_t m, std::size_t k, bool trans_b, std::size_t n,
                   const float* b, std::size_t ldb, float beta, float* c, std::size_t ldc,
                   std::size_t max_threads) {
   if (m == 0 || n == 0) return true;
@@ -335,7 +335,7 @@ bool sgemmPackedA(const float* packed_a, std::size_t m, std::size_t k, bool tran
   g.beta = beta;
   g.c = c;
   g.ldc = ldc;
-  return runProduct(f32GemmKernel(activeIsa()), g, false, packed_a, max_threads);
+  return runProduct(f32GemmKernel(isa), g, false, packed_a, max_threads);
 }
 
 bool sgemm(bool trans_a, bool trans_b, std::size_t m, std::size_t n, std::size_t k, const float* a, std::size_t lda,

@@ -10,6 +10,8 @@
 #pragma once
 #include <cstddef>
 
+#include "../../core/cpu.h"
+
 namespace keel {
 
 struct SgemmArgs {
@@ -41,24 +43,26 @@ bool sgemmStridedBatched(const SgemmArgs& args, std::size_t stride_a, std::size_
                          std::size_t stride_c, std::size_t batch, std::size_t max_threads);
 
 // A constant left operand packed once and reused across many products (an RNN's recurrent
-// weights, multiplied by a new right operand at every time step). The packed A is tied to the
-// active ISA's micro-kernel and its depth block (kc), so pack and multiply under the same ISA
-// and blocking (e.g. within one kernel call). sgemmPackedA runs the
+// weights, multiplied by a new right operand at every time step). The packed A is tied to an
+// ISA's micro-kernel and its depth block (kc): the caller names the ISA (read activeIsa() once
+// and pass it to all three), so that a setIsa() from another thread between packing and
+// multiplying cannot make the panels be read with another kernel's layout. sgemmPackedA runs the
 // tile grid, depth blocking and per-element arithmetic of sgemm, so its result is bit-identical
 // to sgemm(trans_a, trans_b, m, n, k, a, lda, ...) with alpha = 1, for every thread count.
 //
-//   std::vector<float> pa(packedASize(m, k));
-//   packAForGemm(pa.data(), a, lda, /*trans_a=*/false, m, k);
-//   for (each step) sgemmPackedA(pa.data(), m, k, false, n, b, ldb, 1.0f, c, ldc, SIZE_MAX);
+//   const Isa isa = activeIsa();
+//   std::vector<float> pa(packedASize(isa, m, k));
+//   packAForGemm(isa, pa.data(), a, lda, /*trans_a=*/false, m, k);
+//   for (each step) sgemmPackedA(isa, pa.data(), m, k, false, n, b, ldb, 1.0f, c, ldc, SIZE_MAX);
 //
 // Floats needed to hold op(A) (m x k) packed.
-std::size_t packedASize(std::size_t m, std::size_t k);
+std::size_t packedASize(Isa isa, std::size_t m, std::size_t k);
 // Packs op(A) (m x k; a is m rows of lda floats, or k rows when trans_a) into dst, which must
-// be 64-byte aligned and hold packedASize(m, k) floats.
-void packAForGemm(float* dst, const float* a, std::size_t lda, bool trans_a, std::size_t m, std::size_t k);
+// be 64-byte aligned and hold packedASize(isa, m, k) floats.
+void packAForGemm(Isa isa, float* dst, const float* a, std::size_t lda, bool trans_a, std::size_t m, std::size_t k);
 // C (m x n, ldc) = A (packed) op(B) (k x n) + beta C. Returns false only if scratch memory could
 // not be allocated.
-bool sgemmPackedA(const float* packed_a, std::size_t m, std::size_t k, bool trans_b, std::size_t n,
+bool sgemmPackedA(Isa isa, const float* packed_a, std::size_t m, std::size_t k, bool trans_b, std::size_t n,
                   const float* b, std::size_t ldb, float beta, float* c, std::size_t ldc,
                   std::size_t max_threads);
 

@@ -36,6 +36,8 @@ double stepWork(const GruShape& s) { return 3.0 * s.h * s.h * s.b + 48.0 * s.h *
 bool gruForward(float* output, float* h_states, float* gates, float* hn, const float* x, const float* h0,
                 const float* w_ih, const float* w_hh, const float* b_ih, const float* b_hh, const GruShape& s) {
   const std::size_t g3 = 3 * s.h, bh = s.b * s.h, tb = s.t * s.b, lds = (s.t + 1) * s.b;
+  // One ISA for packing and multiplying the recurrent weights (gemm.h), read once.
+  const Isa isa = activeIsa();
   const std::size_t first = s.reverse ? s.t : 0, last = s.reverse ? 0 : s.t;
   float* h_n = output + s.t * bh;
   rnn::transpose(h_states + first * s.b, lds, h0, s.h, s.b, s.h);
@@ -48,7 +50,7 @@ bool gruForward(float* output, float* h_states, float* gates, float* hn, const f
   thread_local ScratchBuffer w_ih_buffer, w_hh_buffer, w_hh_packed_buffer, bias_buffer, gh_buffer;
   float* w_ih_b = rnn::reserveFloats(w_ih_buffer, g3 * s.i);
   float* w_hh_b = rnn::reserveFloats(w_hh_buffer, g3 * s.h);
-  const std::size_t block_packed = packedASize(3 * UnitBlocks::kUnits, s.h);
+  const std::size_t block_packed = packedASize(isa, 3 * UnitBlocks::kUnits, s.h);
   float* w_hh_packed = rnn::reserveFloats(w_hh_packed_buffer, ub.count * block_packed);
   float* bias_x = rnn::reserveFloats(bias_buffer, 2 * g3);
   float* gh = rnn::reserveFloats(gh_buffer, g3 * s.b);
@@ -67,7 +69,7 @@ bool gruForward(float* output, float* h_states, float* gates, float* hn, const f
   const float* bias_hn = b_hh ? b_hh + 2 * s.h : nullptr;
   // Each block's W_hh rows packed once for the whole sequence, as their own matrix.
   for (std::size_t q = 0; q < ub.count; q++) {
-    packAForGemm(w_hh_packed + q * block_packed, w_hh_b + ub.firstRow(q) * s.h, s.h, false, 3 * ub.size(q), s.h);
+    packAForGemm(isa, w_hh_packed + q * block_packed, w_hh_b + ub.firstRow(q) * s.h, s.h, false, 3 * ub.size(q), s.h);
   }
   // gates (3h, t*b) = W_ih xᵀ for every time step at once.
   if (!sgemm(false, true, g3, tb, s.i, w_ih_b, s.i, x, s.i, 0.0f, gates, tb, SIZE_MAX)) return false;
@@ -84,7 +86,7 @@ bool gruForward(float* output, float* h_states, float* gates, float* hn, const f
       const std::size_t u0 = ub.begin(q), n = ub.size(q);
       float* ghq = gh + ub.firstRow(q) * s.b;
       // This block's (W_hh hᵀ) rows: (3n x b) = (3n x h) (h x b)
-      if (!sgemmPackedA(w_hh_packed + q * block_packed, 3 * n, s.h, false, s.b, hp, lds, 0.0f, ghq, s.b, 1)) {
+      if (!sgemmPackedA(isa, w_hh_packed + q * block_packed, 3 * n, s.h, false, s.b, hp, lds, 0.0f, ghq, s.b, 1)) {
         ok.store(false);
         return;
       }
@@ -111,19 +113,21 @@ bool gruBackward(float* dx, float* dh0, float* dw_ih, float* dw_hh, float* db_ih
                  const float* d_output, const float* dh_n, const float* x, const float* w_ih, const float* w_hh,
                  const float* h_states, const float* gates, const float* hn, const GruShape& s) {
   const std::size_t g3 = 3 * s.h, bh = s.b * s.h, tb = s.t * s.b, lds = (s.t + 1) * s.b;
+  // One ISA for packing and multiplying the recurrent weights (gemm.h), read once.
+  const Isa isa = activeIsa();
   // dhᵀ (h x b): the gradient at the current step's output state.
   std::vector<float> dh(bh, 0.0f), dh_prev(bh);
   if (dh_n) rnn::transpose(dh.data(), s.b, dh_n, s.h, s.b, s.h);
   const UnitBlocks ub(s.h, 3);
   thread_local ScratchBuffer w_buffer, w_hh_packed_buffer, dw_buffer;
   float* w_b = rnn::reserveFloats(w_buffer, g3 * std::max(s.i, s.h));
-  float* w_hh_t_packed = rnn::reserveFloats(w_hh_packed_buffer, packedASize(s.h, g3));
+  float* w_hh_t_packed = rnn::reserveFloats(w_hh_packed_buffer, packedASize(isa, s.h, g3));
   if (w_b == nullptr || w_hh_t_packed == nullptr) return false;
   if (s.t > 0) {
     // W_hhᵀ (h x 3h, its columns in the stored gate order) packed once: the recurrent part of
     // dh_prevᵀ is W_hhᵀ dghᵀ at every step.
     rnn::toBlockOrder(w_b, w_hh, s.h, ub);
-    packAForGemm(w_hh_t_packed, w_b, s.h, true, s.h, g3);
+    packAForGemm(isa, w_hh_t_packed, w_b, s.h, true, s.h, g3);
   }
   const GruCellKernels& k = cellKernels();
   std::vector<float> active_buf;
@@ -147,7 +151,7 @@ bool gruBackward(float* dx, float* dh0, float* dw_ih, float* dw_hh, float* db_ih
     });
     // dh_prevᵀ (h x b) += W_hhᵀ dghᵀ. Inactive columns carry dh through (their dgh is zero, but
     // the product could still turn an infinite weight into NaN there).
-    if (!sgemmPackedA(w_hh_t_packed, s.h, g3, false, s.b, dgh + time * s.b, tb, 1.0f, dh_prev.data(), s.b, SIZE_MAX)) {
+    if (!sgemmPackedA(isa, w_hh_t_packed, s.h, g3, false, s.b, dgh + time * s.b, tb, 1.0f, dh_prev.data(), s.b, SIZE_MAX)) {
       return false;
     }
     if (active != nullptr) {
@@ -176,7 +180,10 @@ bool gruBackward(float* dx, float* dh0, float* dw_ih, float* dw_hh, float* db_ih
     if (!sgemm(true, false, tb, s.i, g3, dgx, tb, w_b, s.i, 0.0f, dx, s.i, SIZE_MAX)) return false;
   }
   if (dw_ih) {
-    if (!sgemm(false, false, g3, s.i, tb, dgx, tb, x, s.i, 0.0f, dw_b, s.i, SIZE_MAX)) return false;
+    thread_local ScratchBuffer x_buffer;
+    const float* x_in = rnn::inputsWithinLengths(x, s.t, s.b, s.i, s.lengths, x_buffer);
+    if (x_in == nullptr) return false;
+    if (!sgemm(false, false, g3, s.i, tb, dgx, tb, x_in, s.i, 0.0f, dw_b, s.i, SIZE_MAX)) return false;
     rnn::fromBlockOrder(dw_ih, dw_b, s.i, ub);
   }
   if (dw_hh) {

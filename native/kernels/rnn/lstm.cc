@@ -36,6 +36,8 @@ double stepWork(const LstmShape& s) { return 4.0 * s.h * s.h * s.b + 64.0 * s.h 
 bool lstmForward(float* output, float* h_states, float* c_states, float* gates, const float* x, const float* h0,
                  const float* c0, const float* w_ih, const float* w_hh, const float* bias, const LstmShape& s) {
   const std::size_t g4 = 4 * s.h, bh = s.b * s.h, tb = s.t * s.b, lds = (s.t + 1) * s.b;
+  // One ISA for packing and multiplying the recurrent weights (gemm.h), read once.
+  const Isa isa = activeIsa();
   const std::size_t first = s.reverse ? s.t : 0, last = s.reverse ? 0 : s.t;
   float* h_n = output + s.t * bh;
   float* c_n = h_n + bh;
@@ -51,7 +53,7 @@ bool lstmForward(float* output, float* h_states, float* c_states, float* gates, 
   thread_local ScratchBuffer w_ih_buffer, w_hh_buffer, w_hh_packed_buffer, bias_buffer;
   float* w_ih_b = rnn::reserveFloats(w_ih_buffer, g4 * s.i);
   float* w_hh_b = rnn::reserveFloats(w_hh_buffer, g4 * s.h);
-  const std::size_t block_packed = packedASize(4 * UnitBlocks::kUnits, s.h);
+  const std::size_t block_packed = packedASize(isa, 4 * UnitBlocks::kUnits, s.h);
   float* w_hh_packed = rnn::reserveFloats(w_hh_packed_buffer, ub.count * block_packed);
   float* bias_b = bias != nullptr ? rnn::reserveFloats(bias_buffer, g4) : nullptr;
   if (!w_ih_b || !w_hh_b || !w_hh_packed || (bias != nullptr && !bias_b)) return false;
@@ -60,7 +62,7 @@ bool lstmForward(float* output, float* h_states, float* c_states, float* gates, 
   if (bias != nullptr) rnn::toBlockOrder(bias_b, bias, 1, ub);
   // Each block's W_hh rows packed once for the whole sequence, as their own matrix.
   for (std::size_t q = 0; q < ub.count; q++) {
-    packAForGemm(w_hh_packed + q * block_packed, w_hh_b + ub.firstRow(q) * s.h, s.h, false, 4 * ub.size(q), s.h);
+    packAForGemm(isa, w_hh_packed + q * block_packed, w_hh_b + ub.firstRow(q) * s.h, s.h, false, 4 * ub.size(q), s.h);
   }
   // gates (4h, t*b) = W_ih xᵀ for every time step at once; the recurrence accumulates onto it.
   if (!sgemm(false, true, g4, tb, s.i, w_ih_b, s.i, x, s.i, 0.0f, gates, tb, SIZE_MAX)) return false;
@@ -79,7 +81,7 @@ bool lstmForward(float* output, float* h_states, float* c_states, float* gates, 
       const std::size_t u0 = ub.begin(q), n = ub.size(q);
       float* g = gates + ub.firstRow(q) * tb + time * s.b;
       // This block's gatesᵀ += W_hh hᵀ: (4n x b) = (4n x h) (h x b)
-      if (!sgemmPackedA(w_hh_packed + q * block_packed, 4 * n, s.h, false, s.b, hp, lds, 1.0f, g, tb, 1)) {
+      if (!sgemmPackedA(isa, w_hh_packed + q * block_packed, 4 * n, s.h, false, s.b, hp, lds, 1.0f, g, tb, 1)) {
         ok.store(false);
         return;
       }
@@ -107,6 +109,8 @@ bool lstmBackward(float* dx, float* dh0, float* dc0, float* dw_ih, float* dw_hh,
                   const float* w_hh, const float* h_states, const float* c_states, const float* gates,
                   const LstmShape& s) {
   const std::size_t g4 = 4 * s.h, bh = s.b * s.h, tb = s.t * s.b, lds = (s.t + 1) * s.b;
+  // One ISA for packing and multiplying the recurrent weights (gemm.h), read once.
+  const Isa isa = activeIsa();
   // dhᵀ, dcᵀ (h x b): the gradients at the current step's output state.
   std::vector<float> dh(bh, 0.0f), dc(bh, 0.0f), dh_prev(bh);
   if (dh_n) rnn::transpose(dh.data(), s.b, dh_n, s.h, s.b, s.h);
@@ -114,13 +118,13 @@ bool lstmBackward(float* dx, float* dh0, float* dc0, float* dw_ih, float* dw_hh,
   const UnitBlocks ub(s.h, 4);
   thread_local ScratchBuffer w_buffer, w_hh_packed_buffer, dw_buffer;
   float* w_b = rnn::reserveFloats(w_buffer, g4 * std::max(s.i, s.h));
-  float* w_hh_t_packed = rnn::reserveFloats(w_hh_packed_buffer, packedASize(s.h, g4));
+  float* w_hh_t_packed = rnn::reserveFloats(w_hh_packed_buffer, packedASize(isa, s.h, g4));
   if (w_b == nullptr || w_hh_t_packed == nullptr) return false;
   if (s.t > 0) {
     // W_hhᵀ (h x 4h, its columns in the stored gate order) packed once: dh_prevᵀ = W_hhᵀ
     // dgatesᵀ at every step.
     rnn::toBlockOrder(w_b, w_hh, s.h, ub);
-    packAForGemm(w_hh_t_packed, w_b, s.h, true, s.h, g4);
+    packAForGemm(isa, w_hh_t_packed, w_b, s.h, true, s.h, g4);
   }
   const LstmCellKernels& k = cellKernels();
   std::vector<float> active_buf;
@@ -144,7 +148,7 @@ bool lstmBackward(float* dx, float* dh0, float* dc0, float* dw_ih, float* dw_hh,
                  active, tb, u1 - u0, lds, s.b, u1 - u0, s.b);
     });
     // dh_prevᵀ (h x b) = W_hhᵀ dgatesᵀ. Inactive columns carry dh through.
-    if (!sgemmPackedA(w_hh_t_packed, s.h, g4, false, s.b, dg, tb, 0.0f, dh_prev.data(), s.b, SIZE_MAX)) return false;
+    if (!sgemmPackedA(isa, w_hh_t_packed, s.h, g4, false, s.b, dg, tb, 0.0f, dh_prev.data(), s.b, SIZE_MAX)) return false;
     if (active != nullptr) {
       for (std::size_t u = 0; u < s.h; u++)
         for (std::size_t c = 0; c < s.b; c++)
@@ -170,7 +174,10 @@ bool lstmBackward(float* dx, float* dh0, float* dc0, float* dw_ih, float* dw_hh,
     if (!sgemm(true, false, tb, s.i, g4, dgates, tb, w_b, s.i, 0.0f, dx, s.i, SIZE_MAX)) return false;
   }
   if (dw_ih) {
-    if (!sgemm(false, false, g4, s.i, tb, dgates, tb, x, s.i, 0.0f, dw_b, s.i, SIZE_MAX)) return false;
+    thread_local ScratchBuffer x_buffer;
+    const float* x_in = rnn::inputsWithinLengths(x, s.t, s.b, s.i, s.lengths, x_buffer);
+    if (x_in == nullptr) return false;
+    if (!sgemm(false, false, g4, s.i, tb, dgates, tb, x_in, s.i, 0.0f, dw_b, s.i, SIZE_MAX)) return false;
     rnn::fromBlockOrder(dw_ih, dw_b, s.i, ub);
   }
   if (dw_hh) {

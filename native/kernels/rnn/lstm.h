@@ -12,7 +12,7 @@
 // Buffers are indexed by time (not by processing step), so that x, gates and the states of
 // every step line up for the weight-gradient GEMMs whichever the direction:
 //   gates (4h, t*b): column block t (columns t*b .. t*b+b-1) holds time t's activated gates.
-//     Its rows are grouped by blocks of hidden units (lstm.cc's UnitBlocks): each block's i, f,
+//     Its rows are grouped by blocks of hidden units (rnn_util.h's UnitBlocks): each block's i, f,
 //     g, o rows in turn, so that one task computes a block's GEMM rows and then its cell.
 //   h_states, c_states (h, (t+1)*b): t+1 column blocks of states (rnn_shape.h says which).
 // With `lengths`, batch column b only updates at times t < lengths[b]; elsewhere its state

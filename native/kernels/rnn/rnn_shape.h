@@ -15,11 +15,11 @@ struct RnnShape {
 // The time of processing step `step`: a reversed direction runs from the last time back.
 inline std::size_t rnnTimeOf(const RnnShape& s, std::size_t step) { return s.reverse ? s.t - 1 - step : step; }
 
-// The state block entering time `time` and the one it produces. Forward: block 0 is the initial
-// state and block t+1 the state after time t. Reversed (time runs t-1 .. 0): block t is the state
-// after time t and block t (the last) the initial state. Either way the states entering times
-// 0..t-1 are t consecutive blocks, rnnPrevBlock(s, 0) onwards.
-inline std::size_t rnnPrevBlock(const RnnShape& s, std::size_t time) { return s.reverse ? time + 1 : time; }
-inline std::size_t rnnNextBlock(const RnnShape& s, std::size_t time) { return s.reverse ? time : time + 1; }
+// The state block entering time u (0 <= u < t) and the one it produces. Forward: block 0 is
+// the initial state and block u+1 the state after time u. Reversed (u runs from t-1 down to 0):
+// block t is the initial state and block u the state after time u. Either way the states
+// entering times 0..t-1 are t consecutive blocks, rnnPrevBlock(s, 0) onwards.
+inline std::size_t rnnPrevBlock(const RnnShape& s, std::size_t u) { return s.reverse ? u + 1 : u; }
+inline std::size_t rnnNextBlock(const RnnShape& s, std::size_t u) { return s.reverse ? u : u + 1; }
 
 }  // namespace keel

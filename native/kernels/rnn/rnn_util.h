@@ -95,6 +95,28 @@ inline const float* activeColumns(const int32_t* lengths, std::size_t b, std::si
   return all ? nullptr : buf.data();
 }
 
+// x (t, b, i) as the weight-gradient GEMM should read it: with `lengths`, a copy whose rows
+// past each sequence's end are zero. Their gate gradients are zero, but 0 x NaN is NaN, and
+// padding is the caller's garbage (PyTorch's packed sequences never read it). Null if the copy
+// could not be allocated.
+inline const float* inputsWithinLengths(const float* x, std::size_t t, std::size_t b, std::size_t i,
+                                        const int32_t* lengths, ScratchBuffer& buf) {
+  if (lengths == nullptr) return x;
+  float* copy = reserveFloats(buf, t * b * i);
+  if (copy == nullptr) return nullptr;
+  for (std::size_t time = 0; time < t; time++) {
+    for (std::size_t c = 0; c < b; c++) {
+      float* row = copy + (time * b + c) * i;
+      if (static_cast<std::size_t>(lengths[c]) > time) {
+        std::memcpy(row, x + (time * b + c) * i, i * sizeof(float));
+      } else {
+        std::memset(row, 0, i * sizeof(float));
+      }
+    }
+  }
+  return copy;
+}
+
 // dst (cols x rows, row stride ldd) = srcᵀ for src (rows x cols, row stride lds).
 inline void transpose(float* dst, std::size_t ldd, const float* src, std::size_t lds, std::size_t rows,
                       std::size_t cols) {
