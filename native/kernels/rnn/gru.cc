@@ -169,29 +169,12 @@ bool gruBackward(float* dx, float* dh0, float* dw_ih, float* dw_hh, float* db_ih
     if (db_hh) std::memset(db_hh, 0, g3 * sizeof(float));
     return true;
   }
-  // Everything is by time, so each of these is one GEMM over all t*b columns:
-  // dx (t*b, i) = dgxᵀ W_ih; dW_ih = dgx x; dW_hh = dgh h_prevᵀ (the states entering times
-  // 0..t-1 are consecutive blocks). Weights go into and out of the stored gate order.
   const bool any_w = dw_ih || dw_hh || db_ih || db_hh;
   float* dw_b = any_w ? rnn::reserveFloats(dw_buffer, g3 * std::max(s.i, s.h)) : nullptr;
   if (any_w && dw_b == nullptr) return false;
-  if (dx) {
-    rnn::toBlockOrder(w_b, w_ih, s.i, ub);
-    if (!sgemm(true, false, tb, s.i, g3, dgx, tb, w_b, s.i, 0.0f, dx, s.i, SIZE_MAX)) return false;
-  }
-  if (dw_ih) {
-    thread_local ScratchBuffer x_buffer;
-    const float* x_in = rnn::inputsWithinLengths(x, s.t, s.b, s.i, s.lengths, x_buffer);
-    if (x_in == nullptr) return false;
-    if (!sgemm(false, false, g3, s.i, tb, dgx, tb, x_in, s.i, 0.0f, dw_b, s.i, SIZE_MAX)) return false;
-    rnn::fromBlockOrder(dw_ih, dw_b, s.i, ub);
-  }
-  if (dw_hh) {
-    if (!sgemm(false, true, g3, s.h, tb, dgh, tb, h_states + rnnPrevBlock(s, 0) * s.b, lds, 0.0f, dw_b, s.h,
-               SIZE_MAX)) {
-      return false;
-    }
-    rnn::fromBlockOrder(dw_hh, dw_b, s.h, ub);
+  if (!rnn::inputAndWeightGradients(s, ub, dgx, dgh, x, w_ih, h_states + rnnPrevBlock(s, 0) * s.b, lds, dx, dw_ih,
+                                    dw_hh, w_b, dw_b)) {
+    return false;
   }
   if (db_ih) {
     rnn::rowSums(dw_b, dgx, g3, tb, tb);

@@ -164,28 +164,11 @@ bool lstmBackward(float* dx, float* dh0, float* dc0, float* dw_ih, float* dw_hh,
     if (d_bias) std::memset(d_bias, 0, g4 * sizeof(float));
     return true;
   }
-  // Everything is by time, so each of these is one GEMM over all t*b columns:
-  // dx (t*b, i) = dgatesᵀ W_ih; dW_ih = dgates x; dW_hh = dgates h_prevᵀ (the states entering
-  // times 0..t-1 are consecutive blocks). Weights go into and out of the stored gate order.
   float* dw_b = (dw_ih || dw_hh || d_bias) ? rnn::reserveFloats(dw_buffer, g4 * std::max(s.i, s.h)) : nullptr;
   if ((dw_ih || dw_hh || d_bias) && dw_b == nullptr) return false;
-  if (dx) {
-    rnn::toBlockOrder(w_b, w_ih, s.i, ub);
-    if (!sgemm(true, false, tb, s.i, g4, dgates, tb, w_b, s.i, 0.0f, dx, s.i, SIZE_MAX)) return false;
-  }
-  if (dw_ih) {
-    thread_local ScratchBuffer x_buffer;
-    const float* x_in = rnn::inputsWithinLengths(x, s.t, s.b, s.i, s.lengths, x_buffer);
-    if (x_in == nullptr) return false;
-    if (!sgemm(false, false, g4, s.i, tb, dgates, tb, x_in, s.i, 0.0f, dw_b, s.i, SIZE_MAX)) return false;
-    rnn::fromBlockOrder(dw_ih, dw_b, s.i, ub);
-  }
-  if (dw_hh) {
-    if (!sgemm(false, true, g4, s.h, tb, dgates, tb, h_states + rnnPrevBlock(s, 0) * s.b, lds, 0.0f, dw_b, s.h,
-               SIZE_MAX)) {
-      return false;
-    }
-    rnn::fromBlockOrder(dw_hh, dw_b, s.h, ub);
+  if (!rnn::inputAndWeightGradients(s, ub, dgates, dgates, x, w_ih, h_states + rnnPrevBlock(s, 0) * s.b, lds, dx,
+                                    dw_ih, dw_hh, w_b, dw_b)) {
+    return false;
   }
   if (d_bias) {
     rnn::rowSums(dw_b, dgates, g4, tb, tb);

@@ -11,6 +11,8 @@
 
 #include "../../core/aligned_alloc.h"
 #include "../../core/thread_pool.h"
+#include "../gemm/gemm.h"
+#include "rnn_shape.h"
 
 namespace keel {
 namespace rnn {
@@ -142,6 +144,34 @@ inline void rowSums(float* out, const float* m, std::size_t rows, std::size_t n,
       for (std::size_t l = 0; l < w; l++) part[l] += part[l + w];
     out[j] = part[0];
   }
+}
+
+// The gradients that are one GEMM each over all t*b columns, everything being by time:
+//   dx (t*b, i) = dg_inᵀ W_ih;  dW_ih = dg_in x;  dW_hh = dg_hid h_prevᵀ
+// dg_in and dg_hid (rows x t*b, the stored gate order) are the gate gradients on the input and
+// on the recurrent side (the same for an LSTM; for a GRU they differ in the n gate). h_prev
+// (h x t*b, row stride lds) are the states entering times 0..t-1. The weights go into and out of
+// the stored gate order through w_b and dw_b (rows x max(i, h) each). Null outputs are skipped.
+inline bool inputAndWeightGradients(const RnnShape& s, const UnitBlocks& ub, const float* dg_in, const float* dg_hid,
+                                    const float* x, const float* w_ih, const float* h_prev, std::size_t lds,
+                                    float* dx, float* dw_ih, float* dw_hh, float* w_b, float* dw_b) {
+  const std::size_t rows = ub.gates * s.h, tb = s.t * s.b;
+  if (dx) {
+    toBlockOrder(w_b, w_ih, s.i, ub);
+    if (!sgemm(true, false, tb, s.i, rows, dg_in, tb, w_b, s.i, 0.0f, dx, s.i, SIZE_MAX)) return false;
+  }
+  if (dw_ih) {
+    thread_local ScratchBuffer x_buffer;
+    const float* x_in = inputsWithinLengths(x, s.t, s.b, s.i, s.lengths, x_buffer);
+    if (x_in == nullptr) return false;
+    if (!sgemm(false, false, rows, s.i, tb, dg_in, tb, x_in, s.i, 0.0f, dw_b, s.i, SIZE_MAX)) return false;
+    fromBlockOrder(dw_ih, dw_b, s.i, ub);
+  }
+  if (dw_hh) {
+    if (!sgemm(false, true, rows, s.h, tb, dg_hid, tb, h_prev, lds, 0.0f, dw_b, s.h, SIZE_MAX)) return false;
+    fromBlockOrder(dw_hh, dw_b, s.h, ub);
+  }
+  return true;
 }
 
 }  // namespace rnn
