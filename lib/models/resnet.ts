@@ -17,7 +17,7 @@ import { Conv2d } from '../nn/modules/conv.js';
 import { Linear } from '../nn/modules/linear.js';
 import { BatchNorm2d } from '../nn/modules/normalization.js';
 import { AdaptiveAvgPool2d, MaxPool2d } from '../nn/modules/pooling.js';
-import { Module } from '../nn/module.js';
+import { Module, releaseIntermediate } from '../nn/module.js';
 import * as init from '../nn/init.js';
 import { checkCount, checkFlag } from './utils.js';
 
@@ -76,11 +76,34 @@ export class BasicBlock extends Module {
   }
 
   override forward(x: Tensor): Tensor {
-    let out = this.relu.forward(this.bn1.forward(this.conv1.forward(x)));
-    out = this.bn2.forward(this.conv2.forward(out));
+    // Each intermediate is released (under noGrad only) once the next layer has read it.
+    const step = (m: Module, t: Tensor): Tensor => {
+      const y = m.forward(t) as Tensor;
+      releaseIntermediate(t, m, x, y);
+      return y;
+    };
+    const out = step(this.bn2, step(this.conv2, step(this.relu, step(this.bn1, step(this.conv1, x)))));
     const identity = this.downsample ? this.downsample.forward(x) : x;
-    return this.relu.forward(out.add(identity));
+    const sum = out.add(identity);
+    releaseIntermediate(out, null, x, sum);
+    releaseIntermediate(identity, this.downsample, x, sum);
+    return step(this.relu, sum);
   }
+}
+
+// The stages of a network's forward in turn (a module, or a plain function of the tensor), each
+// intermediate released under noGrad once the next stage has read it (releaseIntermediate).
+type Stage = Module | ((t: Tensor) => Tensor);
+const flatten1: Stage = (t) => t.flatten(1);
+function forwardReleasing(x: Tensor, stages: Stage[]): Tensor {
+  let t = x;
+  for (const stage of stages) {
+    const module = stage instanceof Module ? stage : null;
+    const y = module ? (module.forward(t) as Tensor) : (stage as (t: Tensor) => Tensor)(t);
+    releaseIntermediate(t, module, x, y);
+    t = y;
+  }
+  return t;
 }
 
 function initResNet(model: Module, zeroInitResidual: boolean): void {
@@ -150,9 +173,8 @@ export class ResNet extends Module {
   }
 
   override forward(x: Tensor): Tensor {
-    let y = this.maxpool.forward(this.relu.forward(this.bn1.forward(this.conv1.forward(x))));
-    y = this.layer4.forward(this.layer3.forward(this.layer2.forward(this.layer1.forward(y))));
-    return this.fc.forward(this.avgpool.forward(y).flatten(1));
+    return forwardReleasing(x, [this.conv1, this.bn1, this.relu, this.maxpool, this.layer1, this.layer2, this.layer3,
+      this.layer4, this.avgpool, flatten1, this.fc]);
   }
 }
 
@@ -223,9 +245,8 @@ export class CifarResNet extends Module {
   }
 
   override forward(x: Tensor): Tensor {
-    let y = this.relu.forward(this.bn1.forward(this.conv1.forward(x)));
-    y = this.layer3.forward(this.layer2.forward(this.layer1.forward(y)));
-    return this.fc.forward(this.avgpool.forward(y).flatten(1));
+    return forwardReleasing(x, [this.conv1, this.bn1, this.relu, this.layer1, this.layer2, this.layer3, this.avgpool,
+      flatten1, this.fc]);
   }
 }
 

@@ -16,7 +16,7 @@
 // (`running_mean` -> `runningMean`), so `this.weight` reads the registered tensor and
 // `this.weight = t` replaces it (re-registering it), as attribute assignment does in PyTorch.
 // Declare such fields with `declare weight: Tensor;` (no initializer) in TypeScript.
-import { noGrad } from '../autograd.js';
+import { isGradEnabled, noGrad } from '../autograd.js';
 import { keep } from '../memory.js';
 import { copy_ } from '../ops/shape.js';
 import { formatShape, sameShape } from '../shape.js';
@@ -437,4 +437,20 @@ export class Module {
   [Symbol.for('nodejs.util.inspect.custom')](): string {
     return this.toString();
   }
+}
+
+/**
+ * Frees `t` now when no gradient is being recorded (under noGrad an intermediate is needed by
+ * nothing once the next layer has read it), unless it is one of `keep` (the layer's input, or an
+ * output that aliases it) or a parameter or buffer of `owner`. Inference then holds a few
+ * activations at a time instead of every one until the enclosing tidy() ends: for ResNet-20 at
+ * batch 64 that is 167 MB, on which page faults alone cost over a tenth of the forward.
+ */
+export function releaseIntermediate(t: unknown, owner: Module | null, ...keep: unknown[]): void {
+  if (isGradEnabled() || !(t instanceof Tensor) || keep.includes(t)) return;
+  if (owner != null) {
+    for (const p of owner.parameters()) if (p === t) return;
+    for (const b of owner.buffers()) if (b === t) return;
+  }
+  t.dispose();
 }

@@ -1,7 +1,7 @@
 // Containers: Sequential (chains its children) and ModuleList (holds them). Children are
 // registered under '0', '1', ... (or the given names), as in PyTorch, so stateDict keys match.
 import { describeValue } from '../../validate.js';
-import { Module } from '../module.js';
+import { Module, releaseIntermediate } from '../module.js';
 
 function checkModule(op: string, m: unknown, where: string): Module {
   if (!(m instanceof Module)) throw new TypeError(`${op}: expected a Module for ${where} but received ${describeValue(m)}`);
@@ -83,7 +83,15 @@ export class Sequential extends ModuleSequence {
 
   override forward(input: unknown): any {
     let x = input;
-    for (const m of this._modules.values()) if (m) x = m.forward(x);
+    let producer: Module | null = null;
+    for (const m of this._modules.values()) {
+      if (!m) continue;
+      const y = m.forward(x);
+      // The previous child's output has been read; under noGrad nothing else needs it.
+      if (producer !== null) releaseIntermediate(x, producer, input, y);
+      x = y;
+      producer = m;
+    }
     return x;
   }
 
