@@ -10,7 +10,7 @@
 //    the paper's choice for CIFAR, 0.27M parameters) by default, or option B (1x1 conv +
 //    BatchNorm projection, as torchvision's `downsample`).
 import { pad } from '../ops/shape.js';
-import type { Tensor } from '../tensor.js';
+import { nextTensorId, type Tensor } from '../tensor.js';
 import { ReLU } from '../nn/modules/activation.js';
 import { Sequential } from '../nn/modules/container.js';
 import { Conv2d } from '../nn/modules/conv.js';
@@ -77,16 +77,17 @@ export class BasicBlock extends Module {
 
   override forward(x: Tensor): Tensor {
     // Each intermediate is released (under noGrad only) once the next layer has read it.
+    const since = nextTensorId();
     const step = (m: Module, t: Tensor): Tensor => {
       const y = m.forward(t) as Tensor;
-      releaseIntermediate(t, m, x, y);
+      releaseIntermediate(t, since, m, x, y);
       return y;
     };
     const out = step(this.bn2, step(this.conv2, step(this.relu, step(this.bn1, step(this.conv1, x)))));
     const identity = this.downsample ? this.downsample.forward(x) : x;
     const sum = out.add(identity);
-    releaseIntermediate(out, null, x, sum);
-    releaseIntermediate(identity, this.downsample, x, sum);
+    releaseIntermediate(out, since, null, x, sum);
+    releaseIntermediate(identity, since, this.downsample, x, sum);
     return step(this.relu, sum);
   }
 }
@@ -96,11 +97,12 @@ export class BasicBlock extends Module {
 type Stage = Module | ((t: Tensor) => Tensor);
 const flatten1: Stage = (t) => t.flatten(1);
 function forwardReleasing(x: Tensor, stages: Stage[]): Tensor {
+  const since = nextTensorId();
   let t = x;
   for (const stage of stages) {
     const module = stage instanceof Module ? stage : null;
     const y = module ? (module.forward(t) as Tensor) : (stage as (t: Tensor) => Tensor)(t);
-    releaseIntermediate(t, module, x, y);
+    releaseIntermediate(t, since, module, x, y);
     t = y;
   }
   return t;

@@ -441,13 +441,15 @@ export class Module {
 
 /**
  * Frees `t` now when no gradient is being recorded (under noGrad an intermediate is needed by
- * nothing once the next layer has read it), unless it is one of `keep` (the layer's input, or an
- * output that aliases it) or a parameter or buffer of `owner`. Inference then holds a few
- * activations at a time instead of every one until the enclosing tidy() ends: for ResNet-20 at
- * batch 64 that is 167 MB, on which page faults alone cost over a tenth of the forward.
+ * nothing once the next layer has read it). Only a tensor created during the current forward
+ * (id at least `since`, from nextTensorId() at its start), and never one of `keep` (the layer's
+ * input, or an output that aliases it) or a parameter or buffer of `owner`. Inference then holds
+ * a few activations at a time instead of every one until the enclosing tidy() ends: for
+ * ResNet-20 at batch 64 that is 167 MB, on which page faults alone cost over a tenth of the
+ * forward. (A module that keeps its own output for later must keep a clone.)
  */
-export function releaseIntermediate(t: unknown, owner: Module | null, ...keep: unknown[]): void {
-  if (isGradEnabled() || !(t instanceof Tensor) || keep.includes(t)) return;
+export function releaseIntermediate(t: unknown, since: number, owner: Module | null, ...keep: unknown[]): void {
+  if (isGradEnabled() || !(t instanceof Tensor) || t._id < since || keep.includes(t)) return;
   if (owner != null) {
     for (const p of owner.parameters()) if (p === t) return;
     for (const b of owner.buffers()) if (b === t) return;

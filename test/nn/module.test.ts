@@ -383,6 +383,21 @@ describe('inference frees intermediates as it goes', () => {
     m.dispose();
   });
 
+  it('never frees a tensor that existed before the forward, such as one picked out of an array input', () => {
+    class First extends nn.Module {
+      override forward(xs: Tensor[]): Tensor {
+        return xs[0]!;
+      }
+    }
+    const m = new nn.Sequential(new First(), new nn.Linear(4, 2));
+    const a = keel.ones([1, 4]), b = keel.ones([1, 4]);
+    keel.tidy(() => keel.noGrad(() => { m.forward([a, b]); }));
+    expect(a.toFloat32Array()).toEqual(new Float32Array(4).fill(1));
+    m.dispose();
+    a.dispose();
+    b.dispose();
+  });
+
   it('ResNet-20 in eval mode under noGrad gives the outputs it gives with gradients recorded', () => {
     keel.manualSeed(5);
     const m = keel.models.resnet20();
