@@ -284,6 +284,25 @@ bool runProduct(const GemmKernel& kern, const SgemmArgs& g, bool sup, const floa
   return ok.load();
 }
 
+// The argument block of C = op(A) op(B) + beta C (alpha 1).
+SgemmArgs productArgs(bool trans_a, bool trans_b, std::size_t m, std::size_t n, std::size_t k, const float* a,
+                      std::size_t lda, const float* b, std::size_t ldb, float beta, float* c, std::size_t ldc) {
+  SgemmArgs g;
+  g.trans_a = trans_a;
+  g.trans_b = trans_b;
+  g.m = m;
+  g.n = n;
+  g.k = k;
+  g.a = a;
+  g.lda = lda;
+  g.b = b;
+  g.ldb = ldb;
+  g.beta = beta;
+  g.c = c;
+  g.ldc = ldc;
+  return g;
+}
+
 }  // namespace
 
 bool sgemm(const SgemmArgs& g, std::size_t max_threads) {
@@ -325,35 +344,13 @@ bool sgemmPackedA(Isa isa, const float* packed_a, std::size_t m, std::size_t k, 
     scaleC(c, ldc, m, n, beta);
     return true;
   }
-  SgemmArgs g;
-  g.trans_b = trans_b;
-  g.m = m;
-  g.n = n;
-  g.k = k;
-  g.b = b;
-  g.ldb = ldb;
-  g.beta = beta;
-  g.c = c;
-  g.ldc = ldc;
+  const SgemmArgs g = productArgs(false, trans_b, m, n, k, nullptr, 0, b, ldb, beta, c, ldc);
   return runProduct(f32GemmKernel(isa), g, false, packed_a, max_threads);
 }
 
 bool sgemm(bool trans_a, bool trans_b, std::size_t m, std::size_t n, std::size_t k, const float* a, std::size_t lda,
            const float* b, std::size_t ldb, float beta, float* c, std::size_t ldc, std::size_t max_threads) {
-  SgemmArgs g;
-  g.trans_a = trans_a;
-  g.trans_b = trans_b;
-  g.m = m;
-  g.n = n;
-  g.k = k;
-  g.a = a;
-  g.lda = lda;
-  g.b = b;
-  g.ldb = ldb;
-  g.beta = beta;
-  g.c = c;
-  g.ldc = ldc;
-  return sgemm(g, max_threads);
+  return sgemm(productArgs(trans_a, trans_b, m, n, k, a, lda, b, ldb, beta, c, ldc), max_threads);
 }
 
 bool sgemmStridedBatched(const SgemmArgs& g, std::size_t stride_a, std::size_t stride_b,

@@ -50,7 +50,7 @@ bool gruForward(float* output, float* h_states, float* gates, float* hn, const f
   thread_local ScratchBuffer w_ih_buffer, w_hh_buffer, w_hh_packed_buffer, bias_buffer, gh_buffer;
   float* w_ih_b = rnn::reserveFloats(w_ih_buffer, g3 * s.i);
   float* w_hh_b = rnn::reserveFloats(w_hh_buffer, g3 * s.h);
-  const std::size_t block_packed = packedASize(isa, 3 * UnitBlocks::kUnits, s.h);
+  const std::size_t block_packed = rnn::blockPackedFloats(isa, ub, s.h);
   float* w_hh_packed = rnn::reserveFloats(w_hh_packed_buffer, ub.count * block_packed);
   float* bias_x = rnn::reserveFloats(bias_buffer, 2 * g3);
   float* gh = rnn::reserveFloats(gh_buffer, g3 * s.b);
@@ -67,10 +67,7 @@ bool gruForward(float* output, float* h_states, float* gates, float* hn, const f
     rnn::toBlockOrder(bias_x, merged, 1, ub);
   }
   const float* bias_hn = b_hh ? b_hh + 2 * s.h : nullptr;
-  // Each block's W_hh rows packed once for the whole sequence, as their own matrix.
-  for (std::size_t q = 0; q < ub.count; q++) {
-    packAForGemm(isa, w_hh_packed + q * block_packed, w_hh_b + ub.firstRow(q) * s.h, s.h, false, 3 * ub.size(q), s.h);
-  }
+  rnn::packRecurrentBlocks(isa, w_hh_packed, w_hh_b, ub, s.h);
   // gates (3h, t*b) = W_ih xᵀ for every time step at once.
   if (!sgemm(false, true, g3, tb, s.i, w_ih_b, s.i, x, s.i, 0.0f, gates, tb, SIZE_MAX)) return false;
   const GruCellKernels& k = cellKernels();
@@ -93,15 +90,7 @@ bool gruForward(float* output, float* h_states, float* gates, float* hn, const f
       k.forward(gates + ub.firstRow(q) * tb + time * s.b, hnext + u0 * lds, hn + u0 * lds + time * s.b, ghq,
                 hp + u0 * lds, has_bias ? bias_x + ub.firstRow(q) : nullptr, bias_hn ? bias_hn + u0 : nullptr,
                 active, tb, s.b, n, lds, n, s.b);
-      // The output by time, (b, h) row-major; inactive columns output zero.
-      for (std::size_t c = 0; c < s.b; c++) {
-        float* o = out + c * s.h;
-        if (active != nullptr && active[c] == 0.0f) {
-          std::memset(o + u0, 0, n * sizeof(float));
-        } else {
-          for (std::size_t u = u0; u < u0 + n; u++) o[u] = hnext[u * lds + c];
-        }
-      }
+      rnn::writeOutputUnits(out, hnext, u0, n, lds, s.b, s.h, active);
     });
     if (!ok.load()) return false;
   }

@@ -53,17 +53,14 @@ bool lstmForward(float* output, float* h_states, float* c_states, float* gates, 
   thread_local ScratchBuffer w_ih_buffer, w_hh_buffer, w_hh_packed_buffer, bias_buffer;
   float* w_ih_b = rnn::reserveFloats(w_ih_buffer, g4 * s.i);
   float* w_hh_b = rnn::reserveFloats(w_hh_buffer, g4 * s.h);
-  const std::size_t block_packed = packedASize(isa, 4 * UnitBlocks::kUnits, s.h);
+  const std::size_t block_packed = rnn::blockPackedFloats(isa, ub, s.h);
   float* w_hh_packed = rnn::reserveFloats(w_hh_packed_buffer, ub.count * block_packed);
   float* bias_b = bias != nullptr ? rnn::reserveFloats(bias_buffer, g4) : nullptr;
   if (!w_ih_b || !w_hh_b || !w_hh_packed || (bias != nullptr && !bias_b)) return false;
   rnn::toBlockOrder(w_ih_b, w_ih, s.i, ub);
   rnn::toBlockOrder(w_hh_b, w_hh, s.h, ub);
   if (bias != nullptr) rnn::toBlockOrder(bias_b, bias, 1, ub);
-  // Each block's W_hh rows packed once for the whole sequence, as their own matrix.
-  for (std::size_t q = 0; q < ub.count; q++) {
-    packAForGemm(isa, w_hh_packed + q * block_packed, w_hh_b + ub.firstRow(q) * s.h, s.h, false, 4 * ub.size(q), s.h);
-  }
+  rnn::packRecurrentBlocks(isa, w_hh_packed, w_hh_b, ub, s.h);
   // gates (4h, t*b) = W_ih xᵀ for every time step at once; the recurrence accumulates onto it.
   if (!sgemm(false, true, g4, tb, s.i, w_ih_b, s.i, x, s.i, 0.0f, gates, tb, SIZE_MAX)) return false;
   const LstmCellKernels& k = cellKernels();
@@ -87,15 +84,7 @@ bool lstmForward(float* output, float* h_states, float* c_states, float* gates, 
       }
       k.forward(g, cn + u0 * lds, hn + u0 * lds, cp + u0 * lds, hp + u0 * lds, bias_b ? bias_b + ub.firstRow(q) : nullptr,
                 active, tb, n, lds, n, s.b);
-      // The output by time, (b, h) row-major; inactive columns output zero.
-      for (std::size_t c = 0; c < s.b; c++) {
-        float* o = out + c * s.h;
-        if (active != nullptr && active[c] == 0.0f) {
-          std::memset(o + u0, 0, n * sizeof(float));
-        } else {
-          for (std::size_t u = u0; u < u0 + n; u++) o[u] = hn[u * lds + c];
-        }
-      }
+      rnn::writeOutputUnits(out, hn, u0, n, lds, s.b, s.h, active);
     });
     if (!ok.load()) return false;
   }

@@ -146,6 +146,32 @@ inline void rowSums(float* out, const float* m, std::size_t rows, std::size_t n,
   }
 }
 
+// Each unit block's W_hh rows (gates x n, in block order in w_hh_b) packed once for the whole
+// sequence, as their own matrix, block q at packed + q * blockPackedFloats(isa, ub, h).
+inline std::size_t blockPackedFloats(Isa isa, const UnitBlocks& ub, std::size_t h) {
+  return packedASize(isa, ub.gates * UnitBlocks::kUnits, h);
+}
+inline void packRecurrentBlocks(Isa isa, float* packed, const float* w_hh_b, const UnitBlocks& ub, std::size_t h) {
+  const std::size_t block = blockPackedFloats(isa, ub, h);
+  for (std::size_t q = 0; q < ub.count; q++) {
+    packAForGemm(isa, packed + q * block, w_hh_b + ub.firstRow(q) * h, h, false, ub.gates * ub.size(q), h);
+  }
+}
+
+// Units [u0, u0 + n) of one time's output (b, h) row-major, from the new state hᵀ (row stride
+// lds); inactive columns output zero.
+inline void writeOutputUnits(float* out, const float* h_next, std::size_t u0, std::size_t n, std::size_t lds,
+                             std::size_t b, std::size_t h, const float* active) {
+  for (std::size_t c = 0; c < b; c++) {
+    float* o = out + c * h;
+    if (active != nullptr && active[c] == 0.0f) {
+      std::memset(o + u0, 0, n * sizeof(float));
+    } else {
+      for (std::size_t u = u0; u < u0 + n; u++) o[u] = h_next[u * lds + c];
+    }
+  }
+}
+
 // The gradients that are one GEMM each over all t*b columns, everything being by time:
 //   dx (t*b, i) = dg_inᵀ W_ih;  dW_ih = dg_in x;  dW_hh = dg_hid h_prevᵀ
 // dg_in and dg_hid (rows x t*b, the stored gate order) are the gate gradients on the input and
