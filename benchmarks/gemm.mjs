@@ -44,6 +44,12 @@ function keelSamples(shape, threads) {
   }, seconds);
 }
 
+// A pause before each side's samples. OpenBLAS's idle threads keep spinning for a while after
+// a call (THREAD_TIMEOUT, about 2^28 cycles), and Keel's for 100 us: without the pause, Keel's
+// one-thread samples right after OpenBLAS's two-thread ones ran beside a spinning thread and
+// lost 10-15% (n = 1024: 161 against 188 GFLOP/s with the pause, same build).
+const settle = () => new Promise((resolve) => setTimeout(resolve, 250));
+
 const machine = machineDescription(keel);
 // The peak is a best-case figure (the best of its runs), measured before and after the GEMM
 // samples; the larger is used, so a busy moment cannot lower it.
@@ -64,8 +70,10 @@ for (const shape of shapes) {
   for (const threads of threadCounts) {
     const keelTimes = [], peerTimes = [];
     for (let r = 0; r < rounds; r++) {
+      await settle();
       keelTimes.push(...keelSamples(shape, threads));
       if (numpy.available) {
+        await settle();
         const reply = await numpy.request({ m: shape.m, k: shape.k, n: shape.n, threads, seconds });
         peerTimes.push(...reply.samples);
       }
