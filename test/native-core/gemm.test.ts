@@ -323,6 +323,7 @@ describe.each(supportedIsas)('bit-identical results across thread counts on %s',
     [64, 1000, 128, true, false],
     [257, 300, 200, true, true],
     [4500, 70, 30, false, false], // crosses mc off the tile grid for AVX2 (4096 % 6 != 0)
+    [1000, 1000, 1000, true, false], // 10^9 multiply-adds: several threads share each packed A block
   ];
   it.each(shapes)('%i×%i×%i (transA=%s, transB=%s) at 1, 2, 3, 4 threads', (m, n, k, transA, transB) => {
     const r = rng(m * 7 + n * 13 + k);

@@ -397,3 +397,41 @@ TEST_CASE("sgemmPackedA gives sgemm's bits, for every thread count, transpose an
   setNumThreads(saved_threads);
   setActiveIsa(saved);
 }
+
+TEST_CASE("sgemm: the shared packed-A path gives the rectangles' bits, across row blocks") {
+  // One thread runs the rectangles; several share each packed A block (gemmSharedA). A small
+  // threshold and mc put these moderate shapes on the shared path with several row blocks, depth
+  // blocks and column blocks, and edge tiles on every side.
+  const Isa saved = activeIsa();
+  const std::size_t saved_threads = numThreads();
+  setNumThreads(5);
+  const Problem problems[] = {
+      {false, false, 101, 300, 1100, 1100, 300, 303, 1.0f, 0.0f},
+      {true, false, 90, 513, 530, 91, 515, 513, 0.5f, 1.0f},
+      {false, true, 57, 290, 1030, 1030, 1030, 290, -1.0f, 0.25f},
+      {true, true, 140, 257, 700, 140, 700, 260, 2.0f, -0.5f},
+  };
+  for (Isa isa : supportedIsas()) {
+    GemmKernel& kern = const_cast<GemmKernel&>(f32GemmKernel(isa));
+    const GemmKernel tuned = kern;
+    kern.shared_a_min_macs = 1;
+    kern.mc = 3 * kern.mr;
+    for (const Problem& p : problems) {
+      std::vector<float> ref;
+      for (std::size_t threads : {1, 2, 3, 5}) {
+        std::mt19937 rng(1234);
+        std::vector<float> out;
+        if (!runAndCheck(p, isa, threads, rng, &out)) break;
+        if (ref.empty()) {
+          ref = out;
+        } else {
+          CHECK_MSG(std::memcmp(ref.data(), out.data(), ref.size() * sizeof(float)) == 0,
+                    "shared packed-A path differs from one thread: " + describe(p, isa, threads));
+        }
+      }
+    }
+    kern = tuned;
+  }
+  setNumThreads(saved_threads);
+  setActiveIsa(saved);
+}

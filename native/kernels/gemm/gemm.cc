@@ -14,7 +14,10 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cstdlib>
 #include <cstring>
+#include <memory>
+#include <thread>
 
 #include "../../core/aligned_alloc.h"
 #include "../../core/cpu.h"
@@ -50,6 +53,9 @@ constexpr double kMinMacsPerBatchedProduct = 96.0 * 96.0 * 96.0;
 // multiply-adds so that the panels a rectangle packs stay small beside its arithmetic.
 constexpr std::size_t kRectanglesPerThread = 4;
 constexpr double kMinMacsPerRectangle = 450000.0;
+// Multiplication items per thread of a product that shares its packed A (gemmSharedA):
+// n = 1000-2048 on two threads, 8 against 4 (one B block per item at n = 2048) gained 2-4%.
+constexpr std::size_t kSharedAItemsPerThread = 8;
 
 ScratchBuffer& threadScratch() {
   thread_local ScratchBuffer scratch;
@@ -88,6 +94,42 @@ void scaleC(float* c, std::size_t ldc, std::size_t m, std::size_t n, float beta)
   }
 }
 
+// C rows [ic, ic + mc) x columns [jc, jc + nc) += the packed A block (mc rows) times the packed
+// B block (nc columns), kc deep; beta is this depth block's. `tile` holds one MR x NR tile.
+void multiplyPackedBlock(const GemmKernel& kern, const SgemmArgs& g, const float* a_block,
+                         const float* b_pack, std::size_t kc, std::size_t ic, std::size_t mc,
+                         std::size_t jc, std::size_t nc, float beta, float* tile) {
+  const std::size_t MR = kern.mr, NR = kern.nr;
+  for (std::size_t ir = 0; ir < mc; ir += MR) {
+    const std::size_t mr = std::min(MR, mc - ir);
+    const float* a_panel = a_block + ir * kc;
+    for (std::size_t jr = 0; jr < nc; jr += NR) {
+      const std::size_t nr = std::min(NR, nc - jr);
+      const float* b_panel = b_pack + jr * kc;
+      float* c = g.c + (ic + ir) * g.ldc + (jc + jr);
+      if (mr == MR && nr == NR) {
+        kern.fn(kc, a_panel, b_panel, c, g.ldc, g.alpha, beta);
+        continue;
+      }
+      if (kern.strided != nullptr) {
+        kern.strided(mr, nr, kc, a_panel, 1, MR, b_panel, NR, c, g.ldc, g.alpha, beta);
+        continue;
+      }
+      // Edge tile: run the same kernel on a full-size copy so the arithmetic (and so every
+      // bit of the result) is what a full tile would get.
+      if (beta != 0.0f) {
+        for (std::size_t i = 0; i < mr; i++) {
+          std::memcpy(tile + i * NR, c + i * g.ldc, nr * sizeof(float));
+        }
+      }
+      kern.fn(kc, a_panel, b_panel, tile, NR, g.alpha, beta);
+      for (std::size_t i = 0; i < mr; i++) {
+        std::memcpy(c + i * g.ldc, tile + i * NR, nr * sizeof(float));
+      }
+    }
+  }
+}
+
 // Rows [m0, m1) x columns [n0, n1) of C, with m0 and n0 on the tile grid. With `packed_a`
 // (all of op(A) in packAForGemm's layout), A's blocks are read from it instead of packed here.
 void gemmRectangle(const GemmKernel& kern, const SgemmArgs& g, std::size_t m0, std::size_t m1,
@@ -117,34 +159,7 @@ void gemmRectangle(const GemmKernel& kern, const SgemmArgs& g, std::size_t m0, s
       for (std::size_t jc = n0; jc < n1; jc += kern.nc) {
         const std::size_t nc = std::min(kern.nc, n1 - jc);
         (kern.pack_b ? kern.pack_b : packB)(b_pack, g.b, g.ldb, g.trans_b, pc, kc, jc, nc, NR);
-        for (std::size_t ir = 0; ir < mc; ir += MR) {
-          const std::size_t mr = std::min(MR, mc - ir);
-          const float* a_panel = a_block + ir * kc;
-          for (std::size_t jr = 0; jr < nc; jr += NR) {
-            const std::size_t nr = std::min(NR, nc - jr);
-            const float* b_panel = b_pack + jr * kc;
-            float* c = g.c + (ic + ir) * g.ldc + (jc + jr);
-            if (mr == MR && nr == NR) {
-              kern.fn(kc, a_panel, b_panel, c, g.ldc, g.alpha, beta);
-              continue;
-            }
-            if (kern.strided != nullptr) {
-              kern.strided(mr, nr, kc, a_panel, 1, MR, b_panel, NR, c, g.ldc, g.alpha, beta);
-              continue;
-            }
-            // Edge tile: run the same kernel on a full-size copy so the arithmetic (and so
-            // every bit of the result) is what a full tile would get.
-            if (beta != 0.0f) {
-              for (std::size_t i = 0; i < mr; i++) {
-                std::memcpy(tile + i * NR, c + i * g.ldc, nr * sizeof(float));
-              }
-            }
-            kern.fn(kc, a_panel, b_panel, tile, NR, g.alpha, beta);
-            for (std::size_t i = 0; i < mr; i++) {
-              std::memcpy(c + i * g.ldc, tile + i * NR, nr * sizeof(float));
-            }
-          }
-        }
+        multiplyPackedBlock(kern, g, a_block, b_pack, kc, ic, mc, jc, nc, beta, tile);
       }
     }
   }
@@ -254,6 +269,147 @@ bool runRectangle(const GemmKernel& kern, const SgemmArgs& g, bool sup, std::siz
   return true;
 }
 
+// Large products on several threads share each packed block of A, as BLIS and OpenBLAS do,
+// instead of every rectangle packing its own copy (at n = 2048 on two threads the rectangles
+// pack A four times and B twice, about a tenth of the time). A block of up to mc rows and one
+// depth block is packed once, by all threads together, into one of two shared buffers; the
+// work on it is split into items of nc columns by a band of rows, each packing its own B block
+// (its L2-resident operand).
+//
+// The items form one list that threads claim in order: the packing of depth block 0, then for
+// each depth block t the multiplications of block t followed by the packing of block t + 1 into
+// the other buffer. An item waits only for what it needs, all of it earlier in the list: a
+// multiplication for its A block to be packed and for the same C item's previous depth block
+// (so every C element gets the depth blocks in order, with a tile's arithmetic as in
+// gemmRectangle, and the bits do not depend on the thread count); a packing for the
+// multiplications that last read its buffer. So there is no barrier between depth blocks: a
+// thread that is descheduled mid-item holds up only the items that depend on that one.
+struct SharedAPlan {
+  std::size_t ic, rows, panels;   // the row block
+  std::size_t kcb, depth_blocks;  // depth blocking
+  std::size_t col_blocks, bands;  // multiplication items per depth block: col_blocks x bands
+  std::size_t pack_parts;         // packing items per depth block
+  std::size_t a_floats, b_floats;
+};
+
+bool useSharedA(const GemmKernel& kern, double macs, std::size_t threads) {
+  return threads > 1 && kern.shared_a_min_macs > 0 && macs >= kern.shared_a_min_macs;
+}
+
+ScratchBuffer& sharedAScratch() {
+  thread_local ScratchBuffer scratch;  // the calling thread's; the workers only read it
+  return scratch;
+}
+
+// Spins briefly, then yields: the item waited for may belong to a thread that shares this
+// thread's core.
+template <typename Ready>
+bool waitFor(const std::atomic<bool>& ok, Ready ready) {
+  for (int spin = 0; !ready(); spin++) {
+    if (!ok.load(std::memory_order_relaxed)) return false;
+    if (spin >= 256) std::this_thread::yield();
+  }
+  return true;
+}
+
+bool gemmSharedABlock(const GemmKernel& kern, const SgemmArgs& g, const SharedAPlan& plan,
+                      float* a_buffers, std::size_t threads) {
+  const std::size_t MR = kern.mr, NR = kern.nr;
+  const std::size_t items_per_block = plan.col_blocks * plan.bands;
+  // Block 0's packing, then per depth block its multiplications and the next block's packing
+  // (none after the last block).
+  const std::size_t stride = items_per_block + plan.pack_parts;
+  const std::size_t total = plan.depth_blocks * stride;
+  // packed[t]: packing items of block t done; multiplied[t]: multiplication items done;
+  // progress[q]: depth blocks done for C item q.
+  std::unique_ptr<std::atomic<std::size_t>[]> counters(
+      new std::atomic<std::size_t>[2 * plan.depth_blocks + items_per_block]);
+  for (std::size_t i = 0; i < 2 * plan.depth_blocks + items_per_block; i++) counters[i] = 0;
+  std::atomic<std::size_t>* packed = counters.get();
+  std::atomic<std::size_t>* multiplied = packed + plan.depth_blocks;
+  std::atomic<std::size_t>* progress = multiplied + plan.depth_blocks;
+  std::atomic<std::size_t> next{0};
+  std::atomic<bool> ok{true};
+
+  auto pack = [&](std::size_t t, std::size_t part) {
+    // Buffer t % 2 was last read by block t - 2's multiplications.
+    if (t >= 2 && !waitFor(ok, [&] { return multiplied[t - 2].load(std::memory_order_acquire) == items_per_block; })) return;
+    const std::size_t p0 = part * plan.panels / plan.pack_parts;
+    const std::size_t p1 = (part + 1) * plan.panels / plan.pack_parts;
+    const std::size_t pc = t * plan.kcb, kc = std::min(plan.kcb, g.k - pc);
+    const std::size_t r0 = p0 * MR, r1 = std::min(plan.rows, p1 * MR);
+    if (r0 < r1) {
+      float* dst = a_buffers + (t % 2) * plan.a_floats + r0 * kc;
+      (kern.pack_a ? kern.pack_a : packA)(dst, g.a, g.lda, g.trans_a, plan.ic + r0, r1 - r0, pc, kc, MR);
+    }
+    packed[t].fetch_add(1, std::memory_order_release);
+  };
+  auto multiply = [&](std::size_t t, std::size_t q) {
+    if (!waitFor(ok, [&] {
+          return packed[t].load(std::memory_order_acquire) == plan.pack_parts &&
+                 progress[q].load(std::memory_order_acquire) == t;
+        })) {
+      return;
+    }
+    const std::size_t block = q / plan.bands, band = q % plan.bands;
+    const std::size_t pc = t * plan.kcb, kc = std::min(plan.kcb, g.k - pc);
+    const std::size_t jc = block * kern.nc, nc = std::min(kern.nc, g.n - jc);
+    const std::size_t p0 = band * plan.panels / plan.bands, p1 = (band + 1) * plan.panels / plan.bands;
+    const std::size_t r0 = p0 * MR, r1 = std::min(plan.rows, p1 * MR);
+    if (r0 < r1) {
+      float* b_pack = threadScratch().reserve(plan.b_floats + roundUp(MR * NR, kLineFloats));
+      if (b_pack == nullptr) {
+        ok.store(false);
+        return;
+      }
+      (kern.pack_b ? kern.pack_b : packB)(b_pack, g.b, g.ldb, g.trans_b, pc, kc, jc, nc, NR);
+      const float* a_block = a_buffers + (t % 2) * plan.a_floats + r0 * kc;
+      multiplyPackedBlock(kern, g, a_block, b_pack, kc, plan.ic + r0, r1 - r0, jc, nc,
+                          pc == 0 ? g.beta : 1.0f, b_pack + plan.b_floats);
+    }
+    progress[q].store(t + 1, std::memory_order_release);
+    multiplied[t].fetch_add(1, std::memory_order_release);
+  };
+
+  parallelFor(threads, threads, [&](std::size_t) {
+    for (std::size_t i; (i = next.fetch_add(1, std::memory_order_relaxed)) < total;) {
+      if (!ok.load(std::memory_order_relaxed)) return;
+      if (i < plan.pack_parts) {
+        pack(0, i);
+        continue;
+      }
+      const std::size_t t = (i - plan.pack_parts) / stride, j = (i - plan.pack_parts) % stride;
+      if (j < items_per_block) {
+        multiply(t, j);
+      } else {
+        pack(t + 1, j - items_per_block);
+      }
+    }
+  });
+  return ok.load();
+}
+
+bool gemmSharedA(const GemmKernel& kern, const SgemmArgs& g, std::size_t threads) {
+  const std::size_t MR = kern.mr, NR = kern.nr;
+  SharedAPlan plan;
+  plan.kcb = depthBlock(kern, g.k);
+  plan.depth_blocks = ceilDiv(g.k, plan.kcb);
+  const std::size_t mc = std::min(std::max(MR, kern.mc / MR * MR), roundUp(g.m, MR));
+  plan.a_floats = roundUp(mc * plan.kcb, kLineFloats);
+  plan.b_floats = roundUp(roundUp(std::min(kern.nc, roundUp(g.n, NR)), NR) * plan.kcb, kLineFloats);
+  plan.col_blocks = ceilDiv(g.n, kern.nc);
+  float* a_buffers = sharedAScratch().reserve(2 * plan.a_floats);
+  if (a_buffers == nullptr) return false;
+  for (plan.ic = 0; plan.ic < g.m; plan.ic += mc) {
+    plan.rows = std::min(mc, g.m - plan.ic);
+    plan.panels = ceilDiv(plan.rows, MR);
+    plan.bands = std::min(plan.panels, ceilDiv(kSharedAItemsPerThread * threads, plan.col_blocks));
+    plan.pack_parts = std::min(plan.panels, 2 * threads);
+    if (!gemmSharedABlock(kern, g, plan, a_buffers, threads)) return false;
+  }
+  return true;
+}
+
 // The product on up to max_threads threads, cut into rectangles of the tile grid.
 bool runProduct(const GemmKernel& kern, const SgemmArgs& g, bool sup, const float* packed_a,
                 std::size_t max_threads) {
@@ -261,6 +417,7 @@ bool runProduct(const GemmKernel& kern, const SgemmArgs& g, bool sup, const floa
   std::size_t threads = std::min(max_threads, numThreads());
   threads = std::min(threads, static_cast<std::size_t>(std::max(1.0, macs / kMinMacsPerThread)));
   if (threads <= 1) return runRectangle(kern, g, sup, 0, g.m, 0, g.n, packed_a);
+  if (!sup && packed_a == nullptr && useSharedA(kern, macs, threads)) return gemmSharedA(kern, g, threads);
 
   // More rectangles than threads, claimed as threads come free: a worker that starts late or
   // is descheduled (another process on its core) then leaves its share to the others instead
