@@ -18,12 +18,12 @@ export interface NativeCpuInfo {
 
 export interface NativeAddon {
   sgemm(
-    transA: boolean, transB: boolean, m: number, n: number, k: number, alpha: number,
+    transA: boolean | string, transB: boolean | string, m: number, n: number, k: number, alpha: number,
     a: Float32Array, lda: number, b: Float32Array, ldb: number, beta: number,
     c: Float32Array, ldc: number,
   ): void;
   sgemmStridedBatched(
-    transA: boolean, transB: boolean, m: number, n: number, k: number, alpha: number,
+    transA: boolean | string, transB: boolean | string, m: number, n: number, k: number, alpha: number,
     a: Float32Array, lda: number, strideA: number, b: Float32Array, ldb: number, strideB: number,
     beta: number, c: Float32Array, ldc: number, strideC: number, batchCount: number,
   ): void;

@@ -70,8 +70,8 @@ void requireArgCount(const Napi::CallbackInfo& info, std::size_t count, const ch
 
 std::size_t dimArg(const Napi::CallbackInfo& info, std::size_t i, const char* fn, const char* name) {
   const Napi::Value v = info[i];
-  if (!v.IsNumber()) throwTypeError(info.Env(), fn, "a non-negative integer", name, v);
-  const double d = v.As<Napi::Number>().DoubleValue();
+  double d;
+  if (!numberValue(v, &d)) throwTypeError(info.Env(), fn, "a non-negative integer", name, v);
   if (!(d >= 0) || d != std::floor(d) || d > kMaxDim) {
     throw Napi::RangeError::New(info.Env(), std::string(fn) +
                                                 ": expected a non-negative integer no larger than "
@@ -83,13 +83,15 @@ std::size_t dimArg(const Napi::CallbackInfo& info, std::size_t i, const char* fn
 
 float floatArg(const Napi::CallbackInfo& info, std::size_t i, const char* fn, const char* name) {
   const Napi::Value v = info[i];
-  if (!v.IsNumber()) throwTypeError(info.Env(), fn, "a number", name, v);
-  return static_cast<float>(v.As<Napi::Number>().DoubleValue());
+  double d;
+  if (!numberValue(v, &d)) throwTypeError(info.Env(), fn, "a number", name, v);
+  return static_cast<float>(d);
 }
 
 bool transposeArg(const Napi::CallbackInfo& info, std::size_t i, const char* fn, const char* name) {
   const Napi::Value v = info[i];
-  if (v.IsBoolean()) return v.As<Napi::Boolean>().Value();
+  bool flag;
+  if (napi_get_value_bool(info.Env(), v, &flag) == napi_ok) return flag;
   if (v.IsString()) {
     const std::string s = v.As<Napi::String>().Utf8Value();
     if (s == "N" || s == "n") return false;
@@ -101,11 +103,16 @@ bool transposeArg(const Napi::CallbackInfo& info, std::size_t i, const char* fn,
 FloatArrayArg float32ArrayArg(const Napi::CallbackInfo& info, std::size_t i, const char* fn,
                               const char* name) {
   const Napi::Value v = info[i];
-  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_float32_array) {
+  // One call checks the kind and reads the data pointer and length (napi_invalid_arg when v is
+  // not a typed array at all).
+  napi_typedarray_type type;
+  std::size_t length = 0;
+  void* data = nullptr;
+  if (napi_get_typedarray_info(info.Env(), v, &type, &length, &data, nullptr, nullptr) != napi_ok ||
+      type != napi_float32_array) {
     throwTypeError(info.Env(), fn, "a Float32Array", name, v);
   }
-  Napi::Float32Array array = v.As<Napi::Float32Array>();
-  return FloatArrayArg{array.Data(), array.ElementLength()};
+  return FloatArrayArg{static_cast<float*>(data), length};
 }
 
 }  // namespace binding

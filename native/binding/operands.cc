@@ -11,8 +11,8 @@ namespace binding {
 
 double intArg(const Napi::CallbackInfo& info, std::size_t i, const char* fn, const char* name) {
   const Napi::Value v = info[i];
-  if (!v.IsNumber()) throwTypeError(info.Env(), fn, "an integer", name, v);
-  const double d = v.As<Napi::Number>().DoubleValue();
+  double d;
+  if (!numberValue(v, &d)) throwTypeError(info.Env(), fn, "an integer", name, v);
   if (!(std::fabs(d) <= kMaxElements) || d != std::floor(d)) {
     throwTypeError(info.Env(), fn, "an integer", name, v);
   }
@@ -26,8 +26,10 @@ std::size_t sizeArg(const Napi::CallbackInfo& info, std::size_t i, const char* f
 }
 
 double numArg(const Napi::CallbackInfo& info, std::size_t i, const char* fn, const char* name) {
-  if (!info[i].IsNumber()) throwTypeError(info.Env(), fn, "a number", name, info[i]);
-  return info[i].As<Napi::Number>().DoubleValue();
+  const Napi::Value v = info[i];
+  double d;
+  if (!numberValue(v, &d)) throwTypeError(info.Env(), fn, "a number", name, v);
+  return d;
 }
 
 Span span(const Napi::CallbackInfo& info, std::size_t i, const char* fn, const char* name) {

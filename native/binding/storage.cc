@@ -27,8 +27,8 @@ void reportExternal(Napi::Env env, int64_t delta) {
 uint64_t handleArg(const Napi::CallbackInfo& info, const char* fn) {
   requireArgCount(info, 1, fn);
   const Napi::Value v = info[0];
-  if (!v.IsNumber()) throwTypeError(info.Env(), fn, "a storage handle", "handle", v);
-  const double d = v.As<Napi::Number>().DoubleValue();
+  double d;
+  if (!numberValue(v, &d)) throwTypeError(info.Env(), fn, "a storage handle", "handle", v);
   if (!(d >= 1) || d != std::floor(d) || d > StorageTable::kMaxHandle) {
     throwTypeError(info.Env(), fn, "a storage handle", "handle", v);
   }
