@@ -400,8 +400,8 @@ TEST_CASE("sgemmPackedA gives sgemm's bits, for every thread count, transpose an
 
 TEST_CASE("sgemm: the shared packed-A path gives the rectangles' bits, across row blocks") {
   // One thread runs the rectangles; several share each packed A block (gemmSharedA). A small
-  // threshold and mc put these moderate shapes on the shared path with several row blocks, depth
-  // blocks and column blocks, and edge tiles on every side.
+  // threshold, mc and nc put these moderate shapes on the shared path with several row blocks,
+  // depth blocks and column blocks, and edge tiles on every side.
   const Isa saved = activeIsa();
   const std::size_t saved_threads = numThreads();
   setNumThreads(5);
@@ -416,6 +416,7 @@ TEST_CASE("sgemm: the shared packed-A path gives the rectangles' bits, across ro
     const GemmKernel tuned = kern;
     kern.shared_a_min_macs = 1;
     kern.mc = 3 * kern.mr;
+    kern.nc = 2 * kern.nr;
     for (const Problem& p : problems) {
       std::vector<float> ref;
       for (std::size_t threads : {1, 2, 3, 5}) {

@@ -8,13 +8,13 @@
 //           for jr in NC step NR: micro-kernel on one MR x NR tile of C
 //
 // Threads each take a rectangle of the tile grid (multiples of MR rows and NR columns from the
-// origin) and run these loops on it with their own packing buffers. K is never split and the
-// tile grid does not depend on the thread count, so the result is bit-identical whatever it is.
+// origin) and run these loops on it with their own packing buffers; large products instead share
+// each packed A block between threads (gemmSharedA). K is never split and the tile grid does not
+// depend on the thread count, so the result is bit-identical whatever it is.
 #include "gemm.h"
 
 #include <algorithm>
 #include <atomic>
-#include <cstdlib>
 #include <cstring>
 #include <memory>
 #include <thread>
@@ -292,8 +292,11 @@ struct SharedAPlan {
   std::size_t a_floats, b_floats;
 };
 
-bool useSharedA(const GemmKernel& kern, double macs, std::size_t threads) {
-  return threads > 1 && kern.shared_a_min_macs > 0 && macs >= kern.shared_a_min_macs;
+// With fewer than two column blocks the rectangles are row bands, which pack A once anyway,
+// and the shared path only adds its waits (n = 128-300: 3-15% slower on two threads).
+bool useSharedA(const GemmKernel& kern, const SgemmArgs& g, double macs, std::size_t threads) {
+  return threads > 1 && kern.shared_a_min_macs > 0 && macs >= kern.shared_a_min_macs &&
+         g.n >= 2 * kern.nc;
 }
 
 ScratchBuffer& sharedAScratch() {
@@ -417,7 +420,7 @@ bool runProduct(const GemmKernel& kern, const SgemmArgs& g, bool sup, const floa
   std::size_t threads = std::min(max_threads, numThreads());
   threads = std::min(threads, static_cast<std::size_t>(std::max(1.0, macs / kMinMacsPerThread)));
   if (threads <= 1) return runRectangle(kern, g, sup, 0, g.m, 0, g.n, packed_a);
-  if (!sup && packed_a == nullptr && useSharedA(kern, macs, threads)) return gemmSharedA(kern, g, threads);
+  if (!sup && packed_a == nullptr && useSharedA(kern, g, macs, threads)) return gemmSharedA(kern, g, threads);
 
   // More rectangles than threads, claimed as threads come free: a worker that starts late or
   // is descheduled (another process on its core) then leaves its share to the others instead
