@@ -1,22 +1,67 @@
 #include "args.h"
 
+#include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <cstdio>
 #include <cstdlib>
 
 namespace keel {
 namespace binding {
 
-// Numbers as JS prints them: NaN, Infinity, and the shortest text that reads back the same.
+// Numbers as JS prints them (Number.prototype.toString): the shortest digits that read back
+// the same, positional for 1e-7 < |d| < 1e21 and exponential ("1e-7", "1.5e+21") otherwise,
+// so native messages match the ones lib/validate.ts writes for the same value.
 std::string formatNumber(double d) {
   if (std::isnan(d)) return "NaN";
   if (std::isinf(d)) return d > 0 ? "Infinity" : "-Infinity";
+  if (d == 0) return "0";
   char buf[64];
   for (int precision = 1; precision <= 17; precision++) {
-    std::snprintf(buf, sizeof buf, "%.*g", precision, d);
+    std::snprintf(buf, sizeof buf, "%.*e", precision - 1, d);
     if (std::strtod(buf, nullptr) == d) break;
   }
-  return buf;
+  // buf: [-]d[.ddd]e(+|-)xx
+  std::string text(buf);
+  const bool negative = text[0] == '-';
+  if (negative) text.erase(0, 1);
+  const std::size_t e_pos = text.find('e');
+  const int exponent = std::atoi(text.c_str() + e_pos + 1);
+  std::string digits = text.substr(0, e_pos);
+  digits.erase(std::remove(digits.begin(), digits.end(), '.'), digits.end());
+  const int k = static_cast<int>(digits.size()), point = exponent + 1;
+  std::string out;
+  if (k <= point && point <= 21) {
+    out = digits + std::string(point - k, '0');
+  } else if (0 < point && point <= 21) {
+    out = digits.substr(0, point) + "." + digits.substr(point);
+  } else if (-6 < point && point <= 0) {
+    out = "0." + std::string(-point, '0') + digits;
+  } else {
+    out = digits.substr(0, 1) + (k > 1 ? "." + digits.substr(1) : std::string()) + "e" +
+          (exponent >= 0 ? "+" : "-") + std::to_string(exponent >= 0 ? exponent : -exponent);
+  }
+  return negative ? "-" + out : out;
+}
+
+// "a Float32Array", "a Buffer", "a DataView": the view's constructor name, as lib/ writes it.
+std::string describeView(const Napi::Value& value, const char* fallback) {
+  try {
+    const Napi::Value ctor = value.As<Napi::Object>().Get("constructor");
+    if (ctor.IsFunction()) {
+      const Napi::Value name = ctor.As<Napi::Object>().Get("name");
+      if (name.IsString()) {
+        const std::string text = name.As<Napi::String>().Utf8Value();
+        if (!text.empty()) {
+          const bool vowel = std::strchr("AEIO", text[0]) != nullptr;
+          return std::string(vowel ? "an " : "a ") + text;
+        }
+      }
+    }
+  } catch (const Napi::Error&) {
+    // A throwing getter: fall back to the kind N-API reports.
+  }
+  return fallback;
 }
 
 std::string describeValue(const Napi::Value& value) {
@@ -29,20 +74,8 @@ std::string describeValue(const Napi::Value& value) {
   if (value.IsBigInt()) return "a bigint";
   if (value.IsSymbol()) return "a symbol";
   if (value.IsString()) return "'" + value.As<Napi::String>().Utf8Value() + "' of type string";
-  if (value.IsTypedArray()) {
-    switch (value.As<Napi::TypedArray>().TypedArrayType()) {
-      case napi_int8_array: return "an Int8Array";
-      case napi_uint8_array: return "a Uint8Array";
-      case napi_uint8_clamped_array: return "a Uint8ClampedArray";
-      case napi_int16_array: return "an Int16Array";
-      case napi_uint16_array: return "a Uint16Array";
-      case napi_int32_array: return "an Int32Array";
-      case napi_uint32_array: return "a Uint32Array";
-      case napi_float32_array: return "a Float32Array";
-      case napi_float64_array: return "a Float64Array";
-      default: return "a typed array";
-    }
-  }
+  if (value.IsTypedArray()) return describeView(value, "a typed array");
+  if (value.IsDataView()) return describeView(value, "a DataView");
   if (value.IsArray()) return "an Array";
   if (value.IsArrayBuffer()) return "an ArrayBuffer";
   if (value.IsFunction()) return "a function";

@@ -68,6 +68,13 @@ const rows: Row[] = [
   ['alpha undefined', 5, undefined, TypeError, 'blas.sgemm: expected a number for alpha but received undefined'],
   ['a a Float64Array', 6, new Float64Array(4), TypeError, 'blas.sgemm: expected a Float32Array for a but received a Float64Array'],
   ['a an Int32Array', 6, new Int32Array(4), TypeError, 'blas.sgemm: expected a Float32Array for a but received an Int32Array'],
+  // Values described as JS prints them, whichever layer throws.
+  ['m tiny', 2, 1e-7, RangeError, 'blas.sgemm: expected a non-negative integer no larger than 2147483647 for m but received 1e-7 of type number'],
+  ['m huge', 2, 1.2345678901234568e20, RangeError, 'blas.sgemm: expected a non-negative integer no larger than 2147483647 for m but received 123456789012345680000 of type number'],
+  ['m beyond 1e21', 2, 1.5e21, RangeError, 'blas.sgemm: expected a non-negative integer no larger than 2147483647 for m but received 1.5e+21 of type number'],
+  ['a a Buffer', 6, Buffer.alloc(16), TypeError, 'blas.sgemm: expected a Float32Array for a but received a Buffer'],
+  ['a a DataView', 6, new DataView(new ArrayBuffer(16)), TypeError, 'blas.sgemm: expected a Float32Array for a but received a DataView'],
+  ['a a BigInt64Array', 6, new BigInt64Array(4), TypeError, 'blas.sgemm: expected a Float32Array for a but received a BigInt64Array'],
   ['a a Uint16Array', 6, new Uint16Array(8), TypeError, /^blas\.sgemm: expected a Float32Array for a but received an? Uint16Array$/],
   ['a an Array', 6, [1, 2, 3, 4], TypeError, 'blas.sgemm: expected a Float32Array for a but received an Array'],
   ['a null', 6, null, TypeError, 'blas.sgemm: expected a Float32Array for a but received null'],

@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -399,22 +400,29 @@ TEST_CASE("sgemmPackedA gives sgemm's bits, for every thread count, transpose an
 }
 
 TEST_CASE("sgemm: the shared packed-A path gives the rectangles' bits, across row blocks") {
-  // One thread runs the rectangles; several share each packed A block (gemmSharedA). A small
-  // threshold, mc and nc put these moderate shapes on the shared path with several row blocks,
-  // depth blocks and column blocks, and edge tiles on every side.
+  // One thread runs the rectangles; several share each packed A block (gemmSharedA). With the
+  // threshold at 1, the small-product path off and small mc and nc, these moderate shapes take
+  // the shared path on every ISA with several row blocks, three or more depth blocks (so a
+  // buffer is reused and its packing must wait), several column blocks, a single panel, and
+  // edge tiles on every side. The same products are also run from inside pool tasks, where
+  // the inner parallelFor may get no helper thread and must still finish.
   const Isa saved = activeIsa();
   const std::size_t saved_threads = numThreads();
   setNumThreads(5);
   const Problem problems[] = {
       {false, false, 101, 300, 1100, 1100, 300, 303, 1.0f, 0.0f},
-      {true, false, 90, 513, 530, 91, 515, 513, 0.5f, 1.0f},
+      {true, false, 90, 513, 1600, 91, 515, 513, 0.5f, 1.0f},
       {false, true, 57, 290, 1030, 1030, 1030, 290, -1.0f, 0.25f},
-      {true, true, 140, 257, 700, 140, 700, 260, 2.0f, -0.5f},
+      {true, true, 140, 257, 1700, 140, 1700, 260, 2.0f, -0.5f},
+      {false, false, 3, 200, 1600, 1600, 200, 200, 1.0f, 0.5f},  // one panel
+      {true, false, 13, 65, 2000, 13, 65, 65, 1.0f, 0.0f},
   };
   for (Isa isa : supportedIsas()) {
     GemmKernel& kern = const_cast<GemmKernel&>(f32GemmKernel(isa));
     const GemmKernel tuned = kern;
     kern.shared_a_min_macs = 1;
+    kern.sup_max_macs = 0;
+    kern.sup_max_n = 0;
     kern.mc = 3 * kern.mr;
     kern.nc = 2 * kern.nr;
     for (const Problem& p : problems) {
@@ -429,6 +437,33 @@ TEST_CASE("sgemm: the shared packed-A path gives the rectangles' bits, across ro
           CHECK_MSG(std::memcmp(ref.data(), out.data(), ref.size() * sizeof(float)) == 0,
                     "shared packed-A path differs from one thread: " + describe(p, isa, threads));
         }
+      }
+      if (ref.empty()) continue;
+      const std::size_t a_rows = p.ta ? p.k : p.m, b_rows = p.tb ? p.n : p.k;
+      std::mt19937 rng(99);
+      std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
+      std::vector<float> a(a_rows * p.lda), b(b_rows * p.ldb), c0(p.m * p.ldc);
+      for (auto& x : a) x = dist(rng);
+      for (auto& x : b) x = dist(rng);
+      for (auto& x : c0) x = dist(rng);
+      auto args = [&](float* c) {
+        SgemmArgs g;
+        g.trans_a = p.ta; g.trans_b = p.tb; g.m = p.m; g.n = p.n; g.k = p.k; g.alpha = p.alpha;
+        g.a = a.data(); g.lda = p.lda; g.b = b.data(); g.ldb = p.ldb; g.beta = p.beta;
+        g.c = c; g.ldc = p.ldc;
+        return g;
+      };
+      std::vector<float> one = c0;
+      CHECK(sgemm(args(one.data()), 1));
+      std::vector<std::vector<float>> outs(6, c0);
+      std::atomic<int> done{0};
+      parallelFor(outs.size(), 5, [&](std::size_t i) {
+        if (sgemm(args(outs[i].data()), 3)) done.fetch_add(1);
+      });
+      CHECK(done.load() == static_cast<int>(outs.size()));
+      for (const auto& o : outs) {
+        CHECK_MSG(std::memcmp(one.data(), o.data(), one.size() * sizeof(float)) == 0,
+                  "shared packed-A path from inside pool tasks differs: " + describe(p, isa, 3));
       }
     }
     kern = tuned;

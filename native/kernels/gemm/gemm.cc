@@ -17,6 +17,7 @@
 #include <atomic>
 #include <cstring>
 #include <memory>
+#include <new>
 #include <thread>
 
 #include "../../core/aligned_alloc.h"
@@ -282,8 +283,9 @@ bool runRectangle(const GemmKernel& kern, const SgemmArgs& g, bool sup, std::siz
 // multiplication for its A block to be packed and for the same C item's previous depth block
 // (so every C element gets the depth blocks in order, with a tile's arithmetic as in
 // gemmRectangle, and the bits do not depend on the thread count); a packing for the
-// multiplications that last read its buffer. So there is no barrier between depth blocks: a
-// thread that is descheduled mid-item holds up only the items that depend on that one.
+// multiplications that last read its buffer. So instead of a barrier at the end of each depth
+// block, the only wait is one block behind: the other threads run on through the rest of a
+// block and the packing of the next while one thread finishes a slow item.
 struct SharedAPlan {
   std::size_t ic, rows, panels;   // the row block
   std::size_t kcb, depth_blocks;  // depth blocking
@@ -300,7 +302,7 @@ bool useSharedA(const GemmKernel& kern, const SgemmArgs& g, double macs, std::si
 }
 
 ScratchBuffer& sharedAScratch() {
-  thread_local ScratchBuffer scratch;  // the calling thread's; the workers only read it
+  thread_local ScratchBuffer scratch;  // the calling thread's; every thread packs into it
   return scratch;
 }
 
@@ -308,9 +310,13 @@ ScratchBuffer& sharedAScratch() {
 // thread's core.
 template <typename Ready>
 bool waitFor(const std::atomic<bool>& ok, Ready ready) {
-  for (int spin = 0; !ready(); spin++) {
+  for (int spin = 0; !ready();) {
     if (!ok.load(std::memory_order_relaxed)) return false;
-    if (spin >= 256) std::this_thread::yield();
+    if (spin < 256) {
+      spin++;
+    } else {
+      std::this_thread::yield();
+    }
   }
   return true;
 }
@@ -326,7 +332,8 @@ bool gemmSharedABlock(const GemmKernel& kern, const SgemmArgs& g, const SharedAP
   // packed[t]: packing items of block t done; multiplied[t]: multiplication items done;
   // progress[q]: depth blocks done for C item q.
   std::unique_ptr<std::atomic<std::size_t>[]> counters(
-      new std::atomic<std::size_t>[2 * plan.depth_blocks + items_per_block]);
+      new (std::nothrow) std::atomic<std::size_t>[2 * plan.depth_blocks + items_per_block]);
+  if (counters == nullptr) return false;
   for (std::size_t i = 0; i < 2 * plan.depth_blocks + items_per_block; i++) counters[i] = 0;
   std::atomic<std::size_t>* packed = counters.get();
   std::atomic<std::size_t>* multiplied = packed + plan.depth_blocks;

@@ -59,9 +59,9 @@ struct GemmKernel {
   // Products of at least this many multiply-adds and at least two column blocks (n >= 2 nc),
   // run on several threads, pack each block of A once for all threads instead of once per
   // thread's rectangle (gemm.cc, gemmSharedA). On Zen 5 with two threads: 2-13% faster from
-  // 10^9 multiply-adds on (squares from n = 1000, 512x4096x2048, 4096x256x4096), and slower
-  // below (n = 768: 2%, n = 512: 10%), where too few depth and column blocks keep two threads
-  // busy between the packing steps. 0: never.
+  // 10^9 multiply-adds on with AVX-512 (squares from n = 1000, 512x4096x2048, 4096x256x4096)
+  // and 5-9% with AVX2, and slower below (AVX-512, n = 768: 2%, n = 512: 10%), where too few
+  // depth and column blocks keep two threads busy between the packing steps. 0: never.
   double shared_a_min_macs = 1e9;
 };
 
