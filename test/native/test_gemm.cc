@@ -3,6 +3,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <initializer_list>
 #include <limits>
 #include <random>
 #include <string>
@@ -100,6 +101,26 @@ bool runAndCheck(const Problem& p, Isa isa, std::size_t threads, std::mt19937& r
   return true;
 }
 
+// Runs p (checked against the float64 reference) at each thread count with the same inputs and
+// requires every result to have the bits of the first. Returns that result (empty on failure).
+std::vector<float> sameBitsAcrossThreads(const Problem& p, Isa isa,
+                                         std::initializer_list<std::size_t> thread_counts,
+                                         std::uint32_t seed, const std::string& what) {
+  std::vector<float> ref;
+  for (std::size_t threads : thread_counts) {
+    std::mt19937 rng(seed);
+    std::vector<float> out;
+    if (!runAndCheck(p, isa, threads, rng, &out)) return {};
+    if (ref.empty()) {
+      ref = out;
+    } else if (std::memcmp(ref.data(), out.data(), ref.size() * sizeof(float)) != 0) {
+      CHECK_MSG(false, what + ": " + describe(p, isa, threads));
+      return {};
+    }
+  }
+  return ref;
+}
+
 std::vector<Isa> supportedIsas() {
   std::vector<Isa> out;
   for (int i = 0; i < kIsaCount; i++)
@@ -151,18 +172,7 @@ TEST_CASE("sgemm is bit-identical across thread counts") {
   setNumThreads(8);
   for (Isa isa : supportedIsas()) {
     const Problem p{false, true, 203, 301, 777, 777, 777, 301, 1.0f, 0.5f};
-    std::vector<float> ref;
-    for (std::size_t threads : {1, 2, 3, 5, 8}) {
-      std::mt19937 rng(99);
-      std::vector<float> out;
-      if (!runAndCheck(p, isa, threads, rng, &out)) break;
-      if (ref.empty()) {
-        ref = out;
-      } else {
-        CHECK_MSG(std::memcmp(ref.data(), out.data(), ref.size() * sizeof(float)) == 0,
-                  std::string("results differ between thread counts under ") + isaName(isa));
-      }
-    }
+    sameBitsAcrossThreads(p, isa, {1, 2, 3, 5, 8}, 99, "results differ between thread counts");
   }
   setNumThreads(2);
   setActiveIsa(saved);
@@ -426,18 +436,8 @@ TEST_CASE("sgemm: the shared packed-A path gives the rectangles' bits, across ro
     kern.mc = 3 * kern.mr;
     kern.nc = 2 * kern.nr;
     for (const Problem& p : problems) {
-      std::vector<float> ref;
-      for (std::size_t threads : {1, 2, 3, 5}) {
-        std::mt19937 rng(1234);
-        std::vector<float> out;
-        if (!runAndCheck(p, isa, threads, rng, &out)) break;
-        if (ref.empty()) {
-          ref = out;
-        } else {
-          CHECK_MSG(std::memcmp(ref.data(), out.data(), ref.size() * sizeof(float)) == 0,
-                    "shared packed-A path differs from one thread: " + describe(p, isa, threads));
-        }
-      }
+      const std::vector<float> ref = sameBitsAcrossThreads(
+          p, isa, {1, 2, 3, 5}, 1234, "shared packed-A path differs from one thread");
       if (ref.empty()) continue;
       const std::size_t a_rows = p.ta ? p.k : p.m, b_rows = p.tb ? p.n : p.k;
       std::mt19937 rng(99);
