@@ -343,7 +343,10 @@ bool gemmSharedABlock(const GemmKernel& kern, const SgemmArgs& g, const SharedAP
 
   auto pack = [&](std::size_t t, std::size_t part) {
     // Buffer t % 2 was last read by block t - 2's multiplications.
-    if (t >= 2 && !waitFor(ok, [&] { return multiplied[t - 2].load(std::memory_order_acquire) == items_per_block; })) return;
+    auto buffer_free = [&] {
+      return multiplied[t - 2].load(std::memory_order_acquire) == items_per_block;
+    };
+    if (t >= 2 && !waitFor(ok, buffer_free)) return;
     const std::size_t p0 = part * plan.panels / plan.pack_parts;
     const std::size_t p1 = (part + 1) * plan.panels / plan.pack_parts;
     const std::size_t pc = t * plan.kcb, kc = std::min(plan.kcb, g.k - pc);
