@@ -17,7 +17,7 @@ import { Conv2d } from '../nn/modules/conv.js';
 import { Linear } from '../nn/modules/linear.js';
 import { BatchNorm2d } from '../nn/modules/normalization.js';
 import { AdaptiveAvgPool2d, MaxPool2d } from '../nn/modules/pooling.js';
-import { Module, releaseIntermediate } from '../nn/module.js';
+import { forwardReleasing, type ForwardStage, Module, releaseIntermediate } from '../nn/module.js';
 import * as init from '../nn/init.js';
 import { checkCount, checkFlag } from './utils.js';
 
@@ -78,35 +78,16 @@ export class BasicBlock extends Module {
   override forward(x: Tensor): Tensor {
     // Each intermediate is released (under noGrad only) once the next layer has read it.
     const since = nextTensorId();
-    const step = (m: Module, t: Tensor): Tensor => {
-      const y = m.forward(t) as Tensor;
-      releaseIntermediate(t, since, m, x, y);
-      return y;
-    };
-    const out = step(this.bn2, step(this.conv2, step(this.relu, step(this.bn1, step(this.conv1, x)))));
+    const out: Tensor = forwardReleasing(x, [this.conv1, this.bn1, this.relu, this.conv2, this.bn2], since);
     const identity = this.downsample ? this.downsample.forward(x) : x;
     const sum = out.add(identity);
     releaseIntermediate(out, since, null, x, sum);
     releaseIntermediate(identity, since, this.downsample, x, sum);
-    return step(this.relu, sum);
+    return forwardReleasing(sum, [this.relu], since, x);
   }
 }
 
-// The stages of a network's forward in turn (a module, or a plain function of the tensor), each
-// intermediate released under noGrad once the next stage has read it (releaseIntermediate).
-type Stage = Module | ((t: Tensor) => Tensor);
-const flatten1: Stage = (t) => t.flatten(1);
-function forwardReleasing(x: Tensor, stages: Stage[]): Tensor {
-  const since = nextTensorId();
-  let t = x;
-  for (const stage of stages) {
-    const module = stage instanceof Module ? stage : null;
-    const y = module ? (module.forward(t) as Tensor) : (stage as (t: Tensor) => Tensor)(t);
-    releaseIntermediate(t, since, module, x, y);
-    t = y;
-  }
-  return t;
-}
+const flatten1: ForwardStage = (t) => t.flatten(1);
 
 function initResNet(model: Module, zeroInitResidual: boolean): void {
   for (const m of model.modules()) {

@@ -20,7 +20,7 @@ import { isGradEnabled, noGrad } from '../autograd.js';
 import { keep } from '../memory.js';
 import { copy_ } from '../ops/shape.js';
 import { formatShape, sameShape } from '../shape.js';
-import { Tensor } from '../tensor.js';
+import { nextTensorId, Tensor } from '../tensor.js';
 import { describeValue } from '../validate.js';
 
 /** A state dict: PyTorch's parameter/buffer names (`features.0.weight`) to tensors, in order. */
@@ -455,4 +455,28 @@ export function releaseIntermediate(t: unknown, since: number, owner: Module | n
     for (const b of owner.buffers()) if (b === t) return;
   }
   t.dispose();
+}
+
+/** A stage of forwardReleasing: a module, or a plain function of the tensor. */
+export type ForwardStage = Module | ((t: Tensor) => Tensor);
+
+/**
+ * Runs `stages` in turn, each on the previous one's output (null entries skipped), and releases
+ * each intermediate once the next stage has read it (releaseIntermediate: only under noGrad,
+ * never `root`, the result, or a parameter or buffer of the module that produced it). `since`
+ * marks the start of the enclosing forward, for a caller that releases more of its own.
+ */
+export function forwardReleasing(x: unknown, stages: Iterable<ForwardStage | null | undefined>,
+  since = nextTensorId(), root: unknown = x): any {
+  let t = x;
+  let producer: Module | null = null;
+  for (const stage of stages) {
+    if (!stage) continue;
+    const module = stage instanceof Module ? stage : null;
+    const y = module ? module.forward(t) : (stage as (t: Tensor) => Tensor)(t as Tensor);
+    releaseIntermediate(t, since, producer, root, y);
+    t = y;
+    producer = module;
+  }
+  return t;
 }

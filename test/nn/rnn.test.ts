@@ -195,6 +195,24 @@ describe('recurrent layers: gradcheck', () => {
   });
 });
 
+// The fused layer against the tensor-op one: each result's outputs (and the input gradients of
+// sum(output_k * ups_k)) must match the reference's.
+function expectFusedMatchesOps(inputs: Tensor[], ups: Tensor[], fused: Tensor[], reference: Tensor[]): void {
+  const results = [fused, reference].map((outs) => {
+    outs.map((o, k) => o.mul(ups[k]).sum()).reduce((a, b) => a.add(b)).backward();
+    const grads = inputs.map((t) => {
+      const g = t.grad!;
+      t.grad = null;
+      return g;
+    });
+    return [...outs, ...grads];
+  });
+  results[0].forEach((got, k) => {
+    const want = results[1][k];
+    expect(compare(got, { shape: [...want.shape], values: Array.from(want.toFloat32Array()) }, [2e-5, 2e-4]), `result ${k}`).toBeNull();
+  });
+}
+
 describe('fused lstmLayer vs the tensor-op LSTM layer', () => {
   const cases: Array<[string, { reverse?: boolean; lengths?: number[] }]> = [
     ['forward', {}],
@@ -211,23 +229,11 @@ describe('fused lstmLayer vs the tensor-op LSTM layer', () => {
         const inputs = [leaf([T, B, I]), leaf([B, H]), leaf([B, H]), leaf([4 * H, I]), leaf([4 * H, H]), leaf([4 * H]), leaf([4 * H])];
         const [x, h0, c0, wIh, wHh, bIh, bHh] = inputs;
         const ups = [keel.randn([T, B, H]), keel.randn([B, H]), keel.randn([B, H])];
-        const results = [
+        const [fused, ops] = [
           lstmLayer(x, h0, c0, wIh, wHh, bIh, bHh, options),
           lstmLayerOps(x, h0, c0, wIh, wHh, bIh, bHh, null, options),
-        ].map((r) => {
-          const outs = [r.output, r.hN, r.cN];
-          outs.map((o, k) => o.mul(ups[k]).sum()).reduce((a, b) => a.add(b)).backward();
-          const grads = inputs.map((t) => {
-            const g = t.grad!;
-            t.grad = null;
-            return g;
-          });
-          return [...outs, ...grads];
-        });
-        results[0].forEach((got, k) => {
-          const want = results[1][k];
-          expect(compare(got, { shape: [...want.shape], values: Array.from(want.toFloat32Array()) }, [2e-5, 2e-4]), `result ${k}`).toBeNull();
-        });
+        ].map((r) => [r.output, r.hN, r.cN]);
+        expectFusedMatchesOps(inputs, ups, fused, ops);
       });
     });
   }
@@ -251,23 +257,11 @@ describe('fused gruLayer vs the tensor-op GRU layer', () => {
         const inputs = [leaf([T, B, I]), leaf([B, H]), leaf([3 * H, I]), leaf([3 * H, H]), leaf([3 * H]), leaf([3 * H])];
         const [x, h0, wIh, wHh, bIh, bHh] = inputs;
         const ups = [keel.randn([T, B, H]), keel.randn([B, H])];
-        const results = [
+        const [fused, ops] = [
           gruLayer(x, h0, wIh, wHh, bIh, bHh, options),
           gruLayerOps(x, h0, wIh, wHh, bIh, bHh, options),
-        ].map((r) => {
-          const outs = [r.output, r.hN];
-          outs.map((o, k) => o.mul(ups[k]).sum()).reduce((a, b) => a.add(b)).backward();
-          const grads = inputs.map((t) => {
-            const g = t.grad!;
-            t.grad = null;
-            return g;
-          });
-          return [...outs, ...grads];
-        });
-        results[0].forEach((got, k) => {
-          const want = results[1][k];
-          expect(compare(got, { shape: [...want.shape], values: Array.from(want.toFloat32Array()) }, [2e-5, 2e-4]), `result ${k}`).toBeNull();
-        });
+        ].map((r) => [r.output, r.hN]);
+        expectFusedMatchesOps(inputs, ups, fused, ops);
       });
     });
   }

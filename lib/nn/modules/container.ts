@@ -1,8 +1,7 @@
 // Containers: Sequential (chains its children) and ModuleList (holds them). Children are
 // registered under '0', '1', ... (or the given names), as in PyTorch, so stateDict keys match.
 import { describeValue } from '../../validate.js';
-import { Module, releaseIntermediate } from '../module.js';
-import { nextTensorId } from '../../tensor.js';
+import { forwardReleasing, Module } from '../module.js';
 
 function checkModule(op: string, m: unknown, where: string): Module {
   if (!(m instanceof Module)) throw new TypeError(`${op}: expected a Module for ${where} but received ${describeValue(m)}`);
@@ -83,18 +82,8 @@ export class Sequential extends ModuleSequence {
   }
 
   override forward(input: unknown): any {
-    let x = input;
-    let producer: Module | null = null;
-    const since = nextTensorId();
-    for (const m of this._modules.values()) {
-      if (!m) continue;
-      const y = m.forward(x);
-      // The previous child's output has been read; under noGrad nothing else needs it.
-      if (producer !== null) releaseIntermediate(x, since, producer, input, y);
-      x = y;
-      producer = m;
-    }
-    return x;
+    // Under noGrad each child's output is released once the next child has read it.
+    return forwardReleasing(input, this._modules.values());
   }
 
   /** A new Sequential of the children in [start, end) (PyTorch's seq[start:end]); shares them. */

@@ -126,13 +126,7 @@ bool gruBackward(float* dx, float* dh0, float* dw_ih, float* dw_hh, float* db_ih
     const float* dout = d_output ? d_output + time * bh : nullptr;
     rnn::forUnitBlocks(ub, stepWork(s), [&](std::size_t q) {
       const std::size_t u0 = ub.begin(q), u1 = u0 + ub.size(q);
-      // The output at this time feeds the state gradient (inactive columns output a constant 0).
-      if (dout != nullptr) {
-        for (std::size_t c = 0; c < s.b; c++) {
-          if (active != nullptr && active[c] == 0.0f) continue;
-          for (std::size_t u = u0; u < u1; u++) dh[u * s.b + c] += dout[c * s.h + u];
-        }
-      }
+      if (dout != nullptr) rnn::addOutputGradient(dh.data(), dout, active, u0, u1, s.b, s.h);
       const std::size_t r0 = ub.firstRow(q) * tb + time * s.b;
       k.backward(dgx + r0, dgh + r0, dh_prev.data() + u0 * s.b, dh.data() + u0 * s.b, gates + r0,
                  hn + u0 * lds + time * s.b, h_states + rnnPrevBlock(s, time) * s.b + u0 * lds, active, tb, u1 - u0,
@@ -143,11 +137,7 @@ bool gruBackward(float* dx, float* dh0, float* dw_ih, float* dw_hh, float* db_ih
     if (!sgemmPackedA(isa, w_hh_t_packed, s.h, g3, false, s.b, dgh + time * s.b, tb, 1.0f, dh_prev.data(), s.b, SIZE_MAX)) {
       return false;
     }
-    if (active != nullptr) {
-      for (std::size_t u = 0; u < s.h; u++)
-        for (std::size_t c = 0; c < s.b; c++)
-          if (active[c] == 0.0f) dh_prev[u * s.b + c] = dh[u * s.b + c];
-    }
+    rnn::carryInactive(dh_prev.data(), dh.data(), active, s.h, s.b);
     dh.swap(dh_prev);
   }
   if (dh0) rnn::transpose(dh0, s.h, dh.data(), s.b, s.h, s.b);

@@ -124,13 +124,7 @@ bool lstmBackward(float* dx, float* dh0, float* dc0, float* dw_ih, float* dw_hh,
     const float* dout = d_output ? d_output + time * bh : nullptr;
     rnn::forUnitBlocks(ub, stepWork(s), [&](std::size_t q) {
       const std::size_t u0 = ub.begin(q), u1 = u0 + ub.size(q);
-      // The output at this time feeds the state gradient (inactive columns output a constant 0).
-      if (dout != nullptr) {
-        for (std::size_t c = 0; c < s.b; c++) {
-          if (active != nullptr && active[c] == 0.0f) continue;
-          for (std::size_t u = u0; u < u1; u++) dh[u * s.b + c] += dout[c * s.h + u];
-        }
-      }
+      if (dout != nullptr) rnn::addOutputGradient(dh.data(), dout, active, u0, u1, s.b, s.h);
       const std::size_t r0 = ub.firstRow(q) * tb;
       k.backward(dg + r0, dc.data() + u0 * s.b, dh.data() + u0 * s.b, gates + time * s.b + r0,
                  c_states + rnnPrevBlock(s, time) * s.b + u0 * lds, c_states + rnnNextBlock(s, time) * s.b + u0 * lds,
@@ -138,11 +132,7 @@ bool lstmBackward(float* dx, float* dh0, float* dc0, float* dw_ih, float* dw_hh,
     });
     // dh_prevᵀ (h x b) = W_hhᵀ dgatesᵀ. Inactive columns carry dh through.
     if (!sgemmPackedA(isa, w_hh_t_packed, s.h, g4, false, s.b, dg, tb, 0.0f, dh_prev.data(), s.b, SIZE_MAX)) return false;
-    if (active != nullptr) {
-      for (std::size_t u = 0; u < s.h; u++)
-        for (std::size_t c = 0; c < s.b; c++)
-          if (active[c] == 0.0f) dh_prev[u * s.b + c] = dh[u * s.b + c];
-    }
+    rnn::carryInactive(dh_prev.data(), dh.data(), active, s.h, s.b);
     dh.swap(dh_prev);
   }
   if (dh0) rnn::transpose(dh0, s.h, dh.data(), s.b, s.h, s.b);

@@ -172,6 +172,24 @@ inline void writeOutputUnits(float* out, const float* h_next, std::size_t u0, st
   }
 }
 
+// dhᵀ (h x b) += this time's output gradient dout (b, h) row-major, for units [u0, u1). Inactive
+// columns output a constant 0, so no gradient reaches them.
+inline void addOutputGradient(float* dh, const float* dout, const float* active, std::size_t u0, std::size_t u1,
+                              std::size_t b, std::size_t h) {
+  for (std::size_t c = 0; c < b; c++) {
+    if (active != nullptr && active[c] == 0.0f) continue;
+    for (std::size_t u = u0; u < u1; u++) dh[u * b + c] += dout[c * h + u];
+  }
+}
+
+// Columns past their sequence's end carry dhᵀ through a step unchanged (h x b both).
+inline void carryInactive(float* dh_prev, const float* dh, const float* active, std::size_t h, std::size_t b) {
+  if (active == nullptr) return;
+  for (std::size_t u = 0; u < h; u++)
+    for (std::size_t c = 0; c < b; c++)
+      if (active[c] == 0.0f) dh_prev[u * b + c] = dh[u * b + c];
+}
+
 // The gradients that are one GEMM each over all t*b columns, everything being by time:
 //   dx (t*b, i) = dg_inᵀ W_ih;  dW_ih = dg_in x;  dW_hh = dg_hid h_prevᵀ
 // dg_in and dg_hid (rows x t*b, the stored gate order) are the gate gradients on the input and
