@@ -11,9 +11,10 @@ export const repoRoot = path.resolve(benchDir, '..');
 
 /**
  * The options every benchmark script takes: --quick (a sub-minute subset), --filter NAME
- * (workloads whose name contains NAME), --seconds S (sampling time per measurement).
+ * (workloads whose name contains NAME), --seconds S (sampling time per measurement), --rounds N
+ * (interleaved rounds per workload).
  */
-export function parseBenchArgs(argv, { seconds = 0.3, quickSeconds = 0.1 } = {}) {
+export function parseBenchArgs(argv, { seconds = 0.3, quickSeconds = 0.1, rounds = 3 } = {}) {
   const opt = (name, fallback) => {
     const i = argv.indexOf(name);
     return i >= 0 && i + 1 < argv.length ? argv[i + 1] : fallback;
@@ -23,7 +24,7 @@ export function parseBenchArgs(argv, { seconds = 0.3, quickSeconds = 0.1 } = {})
     quick,
     filter: opt('--filter', null),
     seconds: Number(opt('--seconds', String(quick ? quickSeconds : seconds))),
-    rounds: quick ? 1 : 3,
+    rounds: Math.max(1, Number(opt('--rounds', String(quick ? 1 : rounds)))),
   };
 }
 
@@ -64,8 +65,11 @@ export function sampleSeconds(fn, seconds = 0.3) {
   return samples;
 }
 
-/** The FP32 FMA peak of this machine per ISA, from benchmarks/native/fma_peak.cc. */
-export function measureFmaPeak(threads) {
+/**
+ * The FP32 FMA peak of this machine per ISA, from benchmarks/native/fma_peak.cc: every ISA,
+ * best of 7 runs; or with `isa`, that one alone, best of `runs`.
+ */
+export function measureFmaPeak(threads, { isa = null, runs = 7 } = {}) {
   const src = path.join(benchDir, 'native', 'fma_peak.cc');
   const outDir = path.join(repoRoot, 'build', 'bench');
   const exe = path.join(outDir, 'fma_peak');
@@ -75,7 +79,8 @@ export function measureFmaPeak(threads) {
     const r = spawnSync(cxx, ['-O2', '-std=c++17', '-pthread', src, '-o', exe], { stdio: 'inherit' });
     if (r.status !== 0) return null;
   }
-  return JSON.parse(execFileSync(exe, [String(threads)], { encoding: 'utf8' }));
+  const args = isa ? [String(threads), isa, String(runs)] : [String(threads)];
+  return JSON.parse(execFileSync(exe, args, { encoding: 'utf8' }));
 }
 
 export function machineDescription(keel) {

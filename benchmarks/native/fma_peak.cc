@@ -2,7 +2,8 @@
 // enough that loop overhead and latency vanish. Each ISA path is compiled with a target
 // attribute and picked at run time, so this builds without -march=native.
 //
-// Usage: fma_peak [threads]. Prints JSON with the best GFLOP/s of each ISA over all threads.
+// Usage: fma_peak [threads] [isa] [runs]. Prints JSON with the best GFLOP/s of each ISA (or of
+// `isa` alone: avx2 or avx512) over all threads, best of `runs` timed runs (default 7).
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -80,7 +81,7 @@ __attribute__((target("avx512f"))) float fmaLoopAvx512(long iters) {
 // Best of several timed runs of `threads` concurrent copies of the loop, after a warm-up run
 // long enough for the clock to settle (wide vector units may start at a lower frequency).
 template <typename F>
-double measure(F loop, long iters, double flops_per_iter, int threads) {
+double measure(F loop, long iters, double flops_per_iter, int threads, int runs) {
   volatile float sink = 0;
   {
     std::vector<std::thread> pool;
@@ -88,7 +89,7 @@ double measure(F loop, long iters, double flops_per_iter, int threads) {
     for (auto& th : pool) th.join();
   }
   double best = 0;
-  for (int rep = 0; rep < 7; rep++) {
+  for (int rep = 0; rep < runs; rep++) {
     std::vector<std::thread> pool;
     const double t0 = seconds();
     for (int t = 0; t < threads; t++) pool.emplace_back([&] { sink = loop(iters); });
@@ -105,17 +106,22 @@ double measure(F loop, long iters, double flops_per_iter, int threads) {
 int main(int argc, char** argv) {
   int threads = argc > 1 ? std::atoi(argv[1]) : 1;
   if (threads < 1) threads = 1;
+  const char* only = argc > 2 ? argv[2] : nullptr;
+  const bool want_avx2 = only == nullptr || std::strcmp(only, "avx2") == 0;
+  const bool want_avx512 = only == nullptr || std::strcmp(only, "avx512") == 0;
+  int runs = argc > 3 ? std::atoi(argv[3]) : 7;
+  if (runs < 1) runs = 1;
   // About 0.1 s per run at ~3.5 GHz: thread start-up is noise, a preemption costs little.
   const long iters = 10000000;
   std::printf("{\"threads\":%d", threads);
 #ifdef KEEL_X86
   __builtin_cpu_init();
-  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
-    const double g = measure(fmaLoopAvx2, iters, 14 * 8 * 2, threads);
+  if (want_avx2 && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
+    const double g = measure(fmaLoopAvx2, iters, 14 * 8 * 2, threads, runs);
     std::printf(",\"avx2\":%.2f", g);
   }
-  if (__builtin_cpu_supports("avx512f")) {
-    const double g = measure(fmaLoopAvx512, iters, 24 * 16 * 2, threads);
+  if (want_avx512 && __builtin_cpu_supports("avx512f")) {
+    const double g = measure(fmaLoopAvx512, iters, 24 * 16 * 2, threads, runs);
     std::printf(",\"avx512\":%.2f", g);
   }
 #endif
