@@ -47,6 +47,26 @@ function view(t: Tensor, shape: readonly number[]): Tensor {
   return Tensor._view(t._contiguous ? t : t._materialize('matmul'), shape, null);
 }
 
+// Two matrices, the common case: the general path's batch broadcasting and operand records
+// cost about 0.2 us per call (1x1x1: 696 -> 492 ns), a tenth of a 64x64 product's arithmetic.
+function matmul2d(op: string, a: Tensor, b: Tensor): Tensor {
+  const m = a.shape[0], k = a.shape[1], n = b.shape[1];
+  if (b.shape[0] !== k) {
+    throw new RangeError(`${op}: shapes ${formatShape(a.shape)} and ${formatShape(b.shape)} cannot be multiplied (${k} != ${b.shape[0]})`);
+  }
+  const A = a._contiguous ? a : a._materialize(op);
+  const B = b._contiguous ? b : b._materialize(op);
+  const out = Tensor._empty([m, n]);
+  native.matmul(false, false, m, n, k, A._handle(op), A._offset, k, 0, B._handle(op), B._offset, n, 0,
+    out._handle(op), 0, n, m * n, 1, 1, 0);
+  if (A !== a) A.dispose();
+  if (B !== b) B.dispose();
+  return record(op, out, [a, b], (g) => [
+    a._requiresGrad ? gemmBatched(op, g, false, b, true, []) : null,
+    b._requiresGrad ? gemmBatched(op, a, true, g, false, []) : null,
+  ], [a, b]);
+}
+
 /**
  * Matrix product with PyTorch's rules: 1-D operands act as row/column vectors (and their
  * dimension is dropped), leading dimensions are batch dimensions and broadcast.
@@ -64,6 +84,7 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   if (a.dtype !== 'float32' || b.dtype !== 'float32') {
     throw new TypeError(`${op}: expected float32 tensors but received ${a.dtype} and ${b.dtype}`);
   }
+  if (a.ndim === 2 && b.ndim === 2) return matmul2d(op, a, b);
   const a2 = a.ndim === 1 ? view(a, [1, a.shape[0]]) : a;
   const b2 = b.ndim === 1 ? view(b, [b.shape[0], 1]) : b;
   const k = a2.shape[a2.ndim - 1];

@@ -336,6 +336,27 @@ describe('views share storage', () => {
     expect(() => e.fill_(0)).toThrow(/contiguous/);
   });
 
+  it('matmul of 2-D stride-0 views gives the bits of contiguous copies, with gradients to the bases', () => {
+    const rowsA = keel.randn([5, 1], { requiresGrad: true });
+    const w = keel.randn([4, 3], { requiresGrad: true });
+    const colsE = keel.randn([1, 7], { requiresGrad: true });
+    const a = rowsA.expand([5, 4]); // strides [1, 0]
+    const e = colsE.expand([3, 7]); // strides [0, 1]
+    expect(a.isContiguous() || e.isContiguous()).toBe(false);
+    const viaViews = a.matmul(w).matmul(e);
+    const viaCopies = a.contiguous().matmul(w).matmul(e.contiguous());
+    expect(Array.from(viaViews.toTypedArray())).toEqual(Array.from(viaCopies.toTypedArray()));
+    // The 2-D product is the batched one's single matrix, bit for bit.
+    const batched = a.unsqueeze(0).matmul(w.unsqueeze(0)).squeeze(0);
+    expect(Array.from(a.matmul(w).toTypedArray())).toEqual(Array.from(batched.toTypedArray()));
+    viaViews.sum().backward();
+    // sum(a W E) = sum_i rowsA[i] * sum(W E): every row's gradient is sum(W E).
+    const perRow = w.detach().matmul(e.detach()).sum().item();
+    for (const g of rowsA.grad!.toTypedArray()) expect(g).toBeCloseTo(perRow, 4);
+    expect(w.grad!.shape).toEqual([4, 3]);
+    expect(colsE.grad!.shape).toEqual([1, 7]);
+  });
+
   it('detach shares storage but has no grad', () => {
     const x = keel.tensor([1, 2, 3], { requiresGrad: true });
     const d = x.detach();
