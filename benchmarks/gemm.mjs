@@ -25,9 +25,11 @@ const shapes = [
   .filter((s) => !quick || s.m * s.n * s.k <= 512 ** 3);
 const threadCounts = [1, 2].filter((t) => t <= keel.cpuInfo().availableCpus);
 
-// Operand sets for a shape, made once and shared by every round at both thread counts, so the
-// rounds multiply the same operands and no round's samples directly follow the allocation of
-// megabytes of fresh arrays (V8 scavenges in a --quick run: 44 -> 26).
+// Operand sets for a shape, made afresh for every round, as the numpy peer does for every
+// request: in the small-product path B is read in place, and where its pages fall in the
+// physically indexed L2 matters (128x512x256 on one thread: 183-187 GFLOP/s for some
+// allocations, 200-205 for others, each steady over repeats): sets kept for a whole row would
+// fix one draw of that for all its rounds.
 function operandSets(shape) {
   const { m, k, n } = shape;
   // Rotate operand sets beyond the L2 size so small shapes are not flattered by a warm cache;
@@ -57,7 +59,17 @@ function keelSamples(shape, threads, sets) {
 // a call (THREAD_TIMEOUT, about 2^28 cycles), and Keel's for 100 us: without the pause, Keel's
 // one-thread samples right after OpenBLAS's two-thread ones ran beside a spinning thread and
 // lost 10-15% (n = 1024: 161 against 188 GFLOP/s with the pause, same build).
-const settle = () => new Promise((resolve) => setTimeout(resolve, 250));
+// The pause is 150-400 ms, drawn afresh each time, and the sides take turns going first.
+// Something on the dev VM disturbs the machine on a fixed beat (its kernel runs a DAMON
+// pageout monitor that samples every 500 ms, a likely source); with a fixed schedule the
+// rounds locked onto it and one side of a row kept catching it: the one-thread MLP rows
+// swung between 0.81 and 1.44 across runs, the two sides' figures moving in opposite
+// directions, against 1.06-1.14 in three runs with this schedule.
+let jitterSeed = 12345;
+const settle = () => {
+  jitterSeed = (jitterSeed * 1103515245 + 12345) >>> 0;
+  return new Promise((resolve) => setTimeout(resolve, 150 + (jitterSeed / 2 ** 32) * 250));
+};
 
 const machine = machineDescription(keel);
 // The machine's peak for the header and the raw file: a best-case figure (the best of its runs),
@@ -81,19 +93,28 @@ const results = [];
 const rows = [];
 for (const shape of shapes) {
   const flops = 2 * shape.m * shape.n * shape.k;
-  const sets = operandSets(shape);
   for (const threads of threadCounts) {
     const keelTimes = [], peerTimes = [];
     // Settled first: OpenBLAS's spinning threads would lower the peak too.
     await settle();
     const peakBefore = windowPeak(threads);
-    for (let r = 0; r < rounds; r++) {
+    const keelTurn = async () => {
       await settle();
-      keelTimes.push(...keelSamples(shape, threads, sets));
-      if (numpy.available) {
-        await settle();
-        const reply = await numpy.request({ m: shape.m, k: shape.k, n: shape.n, threads, seconds });
-        peerTimes.push(...reply.samples);
+      keelTimes.push(...keelSamples(shape, threads, operandSets(shape)));
+    };
+    const peerTurn = async () => {
+      if (!numpy.available) return;
+      await settle();
+      const reply = await numpy.request({ m: shape.m, k: shape.k, n: shape.n, threads, seconds });
+      peerTimes.push(...reply.samples);
+    };
+    for (let r = 0; r < rounds; r++) {
+      if (r % 2 === 0) {
+        await keelTurn();
+        await peerTurn();
+      } else {
+        await peerTurn();
+        await keelTurn();
       }
     }
     const keelGflops = flops / median(keelTimes) / 1e9;
