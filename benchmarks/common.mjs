@@ -24,8 +24,13 @@ export function parseBenchArgs(argv, { seconds = 0.3, quickSeconds = 0.1, rounds
     quick,
     filter: opt('--filter', null),
     seconds: Number(opt('--seconds', String(quick ? quickSeconds : seconds))),
-    rounds: Math.max(1, Number(opt('--rounds', String(quick ? 1 : rounds)))),
+    rounds: positiveInt(opt('--rounds', null), quick ? 1 : rounds),
   };
+}
+
+function positiveInt(text, fallback) {
+  const n = Number(text);
+  return text !== null && Number.isInteger(n) && n >= 1 ? n : fallback;
 }
 
 /**

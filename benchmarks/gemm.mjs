@@ -135,11 +135,11 @@ for (const shape of shapes) {
       openblas: peerGflops === null ? 'missing' : peerGflops.toFixed(1),
       ratio: peerGflops === null ? '-' : (keelGflops / peerGflops).toFixed(2),
       best: keelBestGflops.toFixed(1),
-      rowPeak,
+      peakGflops: rowPeak ? rowPeak.toFixed(0) : '?',
+      peak: rowPeak ? `${((100 * keelBestGflops) / rowPeak).toFixed(0)}%` : '?',
     };
     rows.push(row);
-    const share = rowPeak ? ` (${((100 * keelBestGflops) / rowPeak).toFixed(0)}% of ${rowPeak.toFixed(0)})` : '';
-    console.log(`${row.shape.padEnd(42)} ${String(threads).padStart(2)}T  keel ${row.keel.padStart(7)}  openblas ${row.openblas.padStart(7)}  ratio ${row.ratio.padStart(5)}  best ${row.best.padStart(7)}${share}`);
+    console.log(`${row.shape.padEnd(42)} ${String(threads).padStart(2)}T  keel ${row.keel.padStart(7)}  openblas ${row.openblas.padStart(7)}  ratio ${row.ratio.padStart(5)}  best ${row.best.padStart(7)} (${row.peak} of ${row.peakGflops})`);
   }
 }
 numpy.available && numpy.close();
@@ -148,10 +148,6 @@ for (const t of threadCounts) {
   if (again && peak[t]) for (const isa of Object.keys(again)) peak[t][isa] = Math.max(peak[t][isa] ?? 0, again[isa]);
 }
 console.log(`FMA peak after the run (${machine.isa}): ${threadCounts.map((t) => `${isaPeak(t)?.toFixed(0) ?? '?'} GFLOP/s at ${t} thread(s)`).join(', ')}`);
-for (const row of rows) {
-  row.peak = row.rowPeak ? `${((100 * Number(row.best)) / row.rowPeak).toFixed(0)}%` : '?';
-  row.peakGflops = row.rowPeak ? row.rowPeak.toFixed(0) : '?';
-}
 keel.setNumThreads(keel.cpuInfo().availableCpus);
 
 const table = [
