@@ -113,7 +113,7 @@ void multiplyPackedBlock(const GemmKernel& kern, const SgemmArgs& g, const float
         continue;
       }
       if (kern.strided != nullptr) {
-        kern.strided(mr, nr, kc, a_panel, 1, MR, b_panel, NR, c, g.ldc, g.alpha, beta);
+        kern.strided(mr, nr, kc, a_panel, 1, MR, b_panel, NR, c, g.ldc, g.alpha, beta, nullptr);
         continue;
       }
       // Edge tile: run the same kernel on a full-size copy so the arithmetic (and so every
@@ -203,10 +203,13 @@ void gemmRectangleSup(const GemmKernel& kern, const SgemmArgs& g, std::size_t m0
         const std::size_t mr = std::min(MR, m1 - ir);
         const float* a = g.trans_a ? g.a + pc * g.lda + ir : g.a + ir * g.lda + pc;
         const std::size_t a_rs = g.trans_a ? 1 : g.lda, a_cs = g.trans_a ? g.lda : 1;
+        // The panel's last tile fetches the next row panel of a row-major A ahead.
+        const float* next_a = !g.trans_a && ir + MR < m1 ? a + MR * g.lda : nullptr;
         for (std::size_t jr = 0; jr < nc; jr += NR) {
           const std::size_t nr = std::min(NR, nc - jr);
           kern.strided(mr, nr, kc, a, a_rs, a_cs, b_block + (jr / NR) * b_panel_step, b_rs,
-                       g.c + ir * g.ldc + jc + jr, g.ldc, g.alpha, beta);
+                       g.c + ir * g.ldc + jc + jr, g.ldc, g.alpha, beta,
+                       jr + NR >= nc ? next_a : nullptr);
         }
       }
     }

@@ -32,11 +32,14 @@ using GemmPackBFn = void (*)(float* dst, const float* b, std::size_t ldb, bool t
 //             a_cs = lda) or a_cs == 1 (row-major A straight from the caller: a_rs = lda)
 //   b(p, j) = b[p*b_rs + j]        (packed panel: b_rs = NR; row-major B: b_rs = ldb)
 // Only rows i < mr of A and C and columns j < nr of B and C are touched, so edge tiles need no
-// copy and unpacked operands are never read past their ends.
+// copy and unpacked operands are never read past their ends. `next_a`, when not null, is the
+// next row panel of a row-major A (a_cs == 1, same a_rs), which the kernel prefetches while
+// it computes: a hint only, never read.
 using GemmUkernelStridedFn = void (*)(std::size_t mr, std::size_t nr, std::size_t kc,
                                       const float* a, std::size_t a_rs, std::size_t a_cs,
                                       const float* b, std::size_t b_rs, float* c,
-                                      std::size_t ldc, float alpha, float beta);
+                                      std::size_t ldc, float alpha, float beta,
+                                      const float* next_a);
 
 // A micro-kernel with the cache blocking tuned for it.
 struct GemmKernel {
