@@ -234,7 +234,7 @@ void packB_avx512(float* dst, const float* b, std::size_t ldb, bool trans_b, std
                           _mm512_mul_ps(valpha, s##i##_1)));                                 \
   }
 
-template <std::size_t MR, std::size_t NV, bool kRowA>
+template <std::size_t MR, std::size_t NV, bool kRowA, bool kPrefetchA = false>
 void f32_gemm_strided__avx512(std::size_t kc, const float* a, std::size_t a_stride,
                               const float* b, std::size_t b_rs, float* c, std::size_t ldc,
                               float alpha, float beta, __mmask16 k0, __mmask16 k1,
@@ -248,21 +248,23 @@ void f32_gemm_strided__avx512(std::size_t kc, const float* a, std::size_t a_stri
   // system). Short depths skip it: at kc = 64 a quarter of it would fall past the block
   // (n = 64: -2%). Past the end of B these are prefetches only: they never fault.
   const bool prefetch_b = kc >= 128;
-  // The next row panel of an in-place A, when the caller names it (on a panel's last tile):
-  // depth steps 16q .. 16q+15 fetch the line at depth 16q of each of its rows, so the panel
-  // has arrived by the time its first tile starts. Few columns leave no other tile to hide
-  // the wait for it behind: 32768x576x64 (a 3x3 64->64 convolution) 141 -> 175 GFLOP/s and
-  // 4096x256x64 +10% on one thread (Zen 5, interleaved).
-  const float* next_row = kRowA ? next_a : nullptr;
 #pragma GCC unroll 2
   for (std::size_t p = 0; p < kc; p++) {
     if (prefetch_b) {
       _mm_prefetch(reinterpret_cast<const char*>(b + 16 * b_rs), _MM_HINT_T0);
       if constexpr (NV == 2) _mm_prefetch(reinterpret_cast<const char*>(b + 16 * b_rs + 16), _MM_HINT_T0);
     }
-    if (next_row != nullptr && (p & 15) < MR) {
-      _mm_prefetch(reinterpret_cast<const char*>(next_row + (p & 15) * a_stride + (p & ~std::size_t{15})),
-                   _MM_HINT_T0);
+    // The next row panel of an in-place A (kPrefetchA: a full panel's last tile, which the
+    // caller names): depth steps 16q .. 16q+15 fetch the line at depth 16q of each of its rows,
+    // so the panel has arrived by the time its first tile starts. Few columns leave no other
+    // tile to hide the wait for it behind: 32768x576x64 (a 3x3 64->64 convolution) 1.21 ->
+    // 1.54x OpenBLAS on one thread, 4096x256x64 +3-10% (Zen 5, interleaved). A separate
+    // instantiation, so that every other tile's loop carries no test for it.
+    if constexpr (kPrefetchA) {
+      if ((p & 15) < MR) {
+        _mm_prefetch(reinterpret_cast<const char*>(next_a + (p & 15) * a_stride + (p & ~std::size_t{15})),
+                     _MM_HINT_T0);
+      }
     }
     const __m512 b0 = _mm512_maskz_loadu_ps(k0, b);
     const __m512 b1 = NV == 2 ? _mm512_maskz_loadu_ps(k1, b + 16) : _mm512_setzero_ps();
@@ -301,8 +303,14 @@ void stridedAvx512(std::size_t mr, std::size_t nr, std::size_t kc, const float* 
   const bool row_a = a_rs != 1;
   const std::size_t nv = nr > 16 ? 2 : 1;
   const __mmask16 k0 = laneMask(nr), k1 = laneMask(nr > 16 ? nr - 16 : 0);
+  if (next_a != nullptr && row_a && mr == kMr) {
+    (nv == 2 ? f32_gemm_strided__avx512<kMr, 2, true, true>
+             : f32_gemm_strided__avx512<kMr, 1, true, true>)(kc, a, a_rs, b, b_rs, c, ldc, alpha,
+                                                              beta, k0, k1, next_a);
+    return;
+  }
   kStrided[row_a][nv - 1][mr - 1](kc, a, row_a ? a_rs : a_cs, b, b_rs, c, ldc, alpha, beta, k0,
-                                  k1, next_a);
+                                  k1, nullptr);
 }
 
 }  // namespace
