@@ -243,10 +243,10 @@ void f32_gemm_strided__avx512(std::size_t kc, const float* a, std::size_t a_stri
   KEEL_ROWS(KEEL_S_PREFETCH)
   // In the small-product path B is read in place: a new row (one or two lines) every depth
   // step, ldb apart, which the hardware prefetcher follows poorly when the operands come from
-  // L3 or memory. Fetching the row 16 steps ahead: 128x512x256 with cold operands +5-7%, n =
-  // 128-384 +2-7% (Zen 5, one thread, interleaved; most while a neighbour loads the memory
-  // system). Short depths skip it: at kc = 64 a quarter of it would fall past the block
-  // (n = 64: -2%). Past the end of B these are prefetches only: they never fault.
+  // L3 or memory. Fetching the row 16 steps ahead: 128x512x256 with cold operands +6-8%, n =
+  // 256-384 +2-10% (Zen 5, one thread, interleaved). Short depths skip it: at kc = 64 a
+  // quarter of it would fall past the block (n = 64: -2%). Past the end of B these are
+  // prefetches only: they never fault.
   const bool prefetch_b = kc >= 128;
 #pragma GCC unroll 2
   for (std::size_t p = 0; p < kc; p++) {
