@@ -16,30 +16,9 @@
 #include "core/thread_pool.h"
 #include "kernels/gemm/gemm.h"
 #include "kernels/gemm/ukernel.h"
+#include "shape.h"
 
 using namespace keel;
-
-namespace {
-
-struct Shape {
-  std::size_t m, k, n;
-};
-
-bool parseShape(const char* s, Shape* out) {
-  std::size_t m = 0, k = 0, n = 0;
-  char tail = 0;
-  if (std::sscanf(s, "%zux%zux%zu%c", &m, &k, &n, &tail) == 3 && m && k && n) {
-    *out = {m, k, n};
-    return true;
-  }
-  if (std::sscanf(s, "%zu%c", &n, &tail) == 1 && n) {
-    *out = {n, n, n};
-    return true;
-  }
-  return false;
-}
-
-}  // namespace
 
 int main(int argc, char** argv) {
   Isa isa = bestIsa();

@@ -16,6 +16,7 @@
 #include "core/cpu.h"
 #include "core/thread_pool.h"
 #include "kernels/gemm/gemm.h"
+#include "shape.h"
 
 using namespace keel;
 
@@ -55,14 +56,12 @@ int main(int argc, char** argv) {
   std::printf("Keel %s vs OpenBLAS, %d thread(s); medians of 10 alternated rounds, operands rotated past 4 MiB\n",
               isaName(activeIsa()), threads);
   for (int i = 2; i < argc; i++) {
-    std::size_t m = 0, k = 0, n = 0;
-    if (std::sscanf(argv[i], "%zux%zux%zu", &m, &k, &n) != 3) {
-      if (std::sscanf(argv[i], "%zu", &n) != 1 || n == 0) {
-        std::fprintf(stderr, "bad shape '%s'\n", argv[i]);
-        return 2;
-      }
-      m = k = n;
+    Shape shape;
+    if (!parseShape(argv[i], &shape)) {
+      std::fprintf(stderr, "bad shape '%s' (want n or MxKxN)\n", argv[i]);
+      return 2;
     }
+    const std::size_t m = shape.m, k = shape.k, n = shape.n;
     // As bench:gemm: enough operand sets to exceed the L2, so small shapes start cold.
     const std::size_t per_set = 4 * (m * k + k * n + m * n);
     const std::size_t count = std::max<std::size_t>(1, std::min<std::size_t>(16, (4u << 20) / per_set));
