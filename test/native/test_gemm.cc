@@ -304,13 +304,14 @@ TEST_CASE("sgemm: the unpacked small-product path gives the packed path's bits")
   setNumThreads(4);
   std::vector<Problem> problems;
   // Every transpose; rows and columns around the tile sides (14 x 32 on AVX-512), leading
-  // dimensions past the columns, depths crossing the 384-deep block, beta 0 over NaN.
+  // dimensions past the columns, depths within and across depth blocks (AVX-512: 512 deep, so
+  // k = 600 runs as two of 300), alpha 1 and not, beta 0 over NaN.
   std::size_t idx = 0;
   for (bool ta : {false, true})
     for (bool tb : {false, true})
       for (std::size_t m : {1, 13, 14, 15, 29, 64})
         for (std::size_t n : {1, 16, 17, 31, 32, 33, 64, 65})
-          for (std::size_t k : {1, 33, 385}) {
+          for (std::size_t k : {1, 33, 385, 600}) {
             idx++;
             Problem p{ta, tb, m, n, k, 0, 0, 0, idx % 3 == 0 ? -0.5f : 1.0f,
                       idx % 2 == 0 ? 0.0f : 0.75f};

@@ -104,6 +104,11 @@ void multiplyPackedBlock(const GemmKernel& kern, const SgemmArgs& g, const float
   for (std::size_t ir = 0; ir < mc; ir += MR) {
     const std::size_t mr = std::min(MR, mc - ir);
     const float* a_panel = a_block + ir * kc;
+    if (mr < MR && kern.strided != nullptr) {
+      kern.strided(mr, nc, kc, a_panel, 1, MR, b_pack, NR, NR * kc, g.c + (ic + ir) * g.ldc + jc,
+                   g.ldc, g.alpha, beta, nullptr);
+      continue;
+    }
     for (std::size_t jr = 0; jr < nc; jr += NR) {
       const std::size_t nr = std::min(NR, nc - jr);
       const float* b_panel = b_pack + jr * kc;
@@ -113,7 +118,8 @@ void multiplyPackedBlock(const GemmKernel& kern, const SgemmArgs& g, const float
         continue;
       }
       if (kern.strided != nullptr) {
-        kern.strided(mr, nr, kc, a_panel, 1, MR, b_panel, NR, c, g.ldc, g.alpha, beta, nullptr);
+        kern.strided(mr, nr, kc, a_panel, 1, MR, b_panel, NR, NR * kc, c, g.ldc, g.alpha, beta,
+                     nullptr);
         continue;
       }
       // Edge tile: run the same kernel on a full-size copy so the arithmetic (and so every
@@ -188,16 +194,16 @@ void gemmRectangleSup(const GemmKernel& kern, const SgemmArgs& g, std::size_t m0
       const std::size_t kc = std::min(depthBlock(kern, g.k), g.k - pc);
       const float beta = pc == 0 ? g.beta : 1.0f;
       const float* b_block;
-      std::size_t b_rs, b_panel_step;
+      std::size_t b_rs, b_tile_step;
       if (pack_b) {
         (kern.pack_b ? kern.pack_b : packB)(scratch, g.b, g.ldb, g.trans_b, pc, kc, jc, nc, NR);
         b_block = scratch;
         b_rs = NR;
-        b_panel_step = NR * kc;
+        b_tile_step = NR * kc;
       } else {
         b_block = g.b + pc * g.ldb + jc;
         b_rs = g.ldb;
-        b_panel_step = NR;
+        b_tile_step = NR;
       }
       for (std::size_t ir = m0; ir < m1; ir += MR) {
         const std::size_t mr = std::min(MR, m1 - ir);
@@ -205,12 +211,8 @@ void gemmRectangleSup(const GemmKernel& kern, const SgemmArgs& g, std::size_t m0
         const std::size_t a_rs = g.trans_a ? 1 : g.lda, a_cs = g.trans_a ? g.lda : 1;
         // The panel's last tile fetches the next row panel of a row-major A ahead.
         const float* next_a = !g.trans_a && ir + MR < m1 ? a + MR * g.lda : nullptr;
-        for (std::size_t jr = 0; jr < nc; jr += NR) {
-          const std::size_t nr = std::min(NR, nc - jr);
-          kern.strided(mr, nr, kc, a, a_rs, a_cs, b_block + (jr / NR) * b_panel_step, b_rs,
-                       g.c + ir * g.ldc + jc + jr, g.ldc, g.alpha, beta,
-                       jr + NR >= nc ? next_a : nullptr);
-        }
+        kern.strided(mr, nc, kc, a, a_rs, a_cs, b_block, b_rs, b_tile_step,
+                     g.c + ir * g.ldc + jc, g.ldc, g.alpha, beta, next_a);
       }
     }
   }

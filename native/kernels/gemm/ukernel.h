@@ -25,21 +25,23 @@ using GemmPackBFn = void (*)(float* dst, const float* b, std::size_t ldb, bool t
                              std::size_t p0, std::size_t kc, std::size_t j0, std::size_t nc,
                              std::size_t nr);
 
-// Computes an mr x nr block of C (mr <= MR, nr <= NR) from operands read in place, with the
-// same arithmetic per element as GemmUkernelFn (one FMA chain over p from zero, then alpha and
-// beta applied the same way), so it returns the bits a full tile would:
+// Computes an mr x nc block of C (mr <= MR, any nc) from operands read in place, tile by tile
+// across the columns (NR wide, the last one narrower), with the same arithmetic per element as
+// GemmUkernelFn (one FMA chain over p from zero, then alpha and beta applied the same way), so
+// it returns the bits a full tile would:
 //   a(i, p) = a[i*a_rs + p*a_cs], with a_rs == 1 (packed panel: a_cs = MR; transposed A:
 //             a_cs = lda) or a_cs == 1 (row-major A straight from the caller: a_rs = lda)
-//   b(p, j) = b[p*b_rs + j]        (packed panel: b_rs = NR; row-major B: b_rs = ldb)
-// Only rows i < mr of A and C and columns j < nr of B and C are touched, so edge tiles need no
+//   b(p, j) = b[(j / NR)*b_ts + p*b_rs + j % NR]
+//             (packed panels: b_rs = NR, b_ts = NR*kc; row-major B: b_rs = ldb, b_ts = NR)
+// Only rows i < mr of A and C and columns j < nc of B and C are touched, so edge tiles need no
 // copy and unpacked operands are never read past their ends. `next_a`, when not null, is the
 // next row panel of a row-major A (a_cs == 1, same a_rs), which the kernel prefetches while
-// it computes: a hint only, never read.
-using GemmUkernelStridedFn = void (*)(std::size_t mr, std::size_t nr, std::size_t kc,
-                                      const float* a, std::size_t a_rs, std::size_t a_cs,
-                                      const float* b, std::size_t b_rs, float* c,
-                                      std::size_t ldc, float alpha, float beta,
-                                      const float* next_a);
+// it computes its last tile: a hint only, never read.
+using GemmPanelStridedFn = void (*)(std::size_t mr, std::size_t nc, std::size_t kc,
+                                    const float* a, std::size_t a_rs, std::size_t a_cs,
+                                    const float* b, std::size_t b_rs, std::size_t b_ts, float* c,
+                                    std::size_t ldc, float alpha, float beta,
+                                    const float* next_a);
 
 // A micro-kernel with the cache blocking tuned for it.
 struct GemmKernel {
@@ -52,7 +54,7 @@ struct GemmKernel {
   GemmPackAFn pack_a;   // null: the generic packA of pack.h
   GemmPackBFn pack_b;   // null: the generic packB of pack.h
   // Null: edge tiles go through a temporary full tile and every product is packed.
-  GemmUkernelStridedFn strided = nullptr;
+  GemmPanelStridedFn strided = nullptr;
   // Products of at most this many multiply-adds, or at most this many columns, read A (and a
   // non-transposed B) in place rather than packing them: for them the packing is a large share
   // of the time (few columns: each packed A element would be used in only a few tiles).
