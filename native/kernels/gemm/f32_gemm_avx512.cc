@@ -249,7 +249,8 @@ __attribute__((noinline)) void stridedTile(
   KEEL_ROWS(KEEL_S_DECLARE)
   KEEL_ROWS(KEEL_S_PREFETCH)
   const float* a_lo = a;
-  const float* a_hi = a + 7 * a_stride;
+  // Formed only where row 7 exists: a pointer past the end of A would be undefined.
+  const float* a_hi = kRowA && MR > 7 ? a + 7 * a_stride : a;
   // In the small-product path B is read in place: a new row (one or two lines) every depth
   // step, ldb apart, which the hardware prefetcher follows poorly when the operands come from
   // L3 or memory. Fetching the row 16 steps ahead: 128x512x256 with cold operands +6-8%, n =
