@@ -1,6 +1,6 @@
 // GEMM throughput: Keel beside numpy/OpenBLAS in the same run, interleaved workload by workload
 // so machine noise hits both alike (medians), and Keel's best sample as a percentage of the
-// machine's measured FMA peak (itself a best-of figure) in the same time window.
+// machine's measured FMA peak (itself a best-of figure, the highest seen in the run).
 //   npm run bench:gemm [-- --quick] [-- --filter 512] [-- --seconds 0.5] [-- --rounds 4]
 // Needs the addon and dist/ built (npm install). The OpenBLAS peer needs Debian's
 // python3-numpy and libopenblas0-pthread (python3-threadpoolctl to set its threads); without
@@ -78,11 +78,6 @@ const machine = machineDescription(keel);
 // measured before and after all the GEMM samples, the larger kept.
 const peak = { 1: measureFmaPeak(1), 2: measureFmaPeak(2) };
 const isaPeak = (threads) => peak[threads]?.[machine.isa] ?? null;
-// Each row's percentage is against the peak in the row's own time window (measured just before
-// and just after its samples, the larger kept). On a shared VM the FMA loop's own rate drifts
-// (201-228 GFLOP/s on one thread within an hour on the Zen 5 dev VM), so a peak from another
-// moment of the run would make the percentage measure the drift as well as the kernel.
-const windowPeak = (threads) => measureFmaPeak(threads, { isa: machine.isa })?.[machine.isa] ?? null;
 const numpy = await startPythonPeer('numpy_gemm.py');
 const blasName = numpy.available
   ? (numpy.hello.blas[0] ? `${numpy.hello.blas[0].internal_api} ${numpy.hello.blas[0].version} (${numpy.hello.blas[0].architecture})` : 'numpy (unknown BLAS)')
@@ -91,71 +86,89 @@ const blasName = numpy.available
 console.log(`Keel ${machine.gemmKernel} on ${machine.cpu}, ${machine.cpus} CPUs; peer: ${blasName ?? `numpy missing (${numpy.reason})`}`);
 console.log(`FMA peak (${machine.isa}): ${threadCounts.map((t) => `${isaPeak(t)?.toFixed(0) ?? '?'} GFLOP/s at ${t} thread(s)`).join(', ')}`);
 
-const results = [];
-const rows = [];
-for (const shape of shapes) {
-  const flops = 2 * shape.m * shape.n * shape.k;
-  for (const threads of threadCounts) {
-    const keelTimes = [], peerTimes = [];
+// The rounds sweep every row in turn, so each row's samples are spread over the whole run
+// rather than packed into a few seconds: on a shared machine a disturbed phase lasts seconds
+// (a neighbour loading the memory system), and with a row's rounds back to back one such phase
+// could take every sample of the row. The percentage of the peak is against the highest FMA
+// rate measured anywhere in the run (before the first round and after each one), which is
+// stricter than a peak from the row's own moment: the FMA loop's rate drifts on a shared VM
+// (201-228 GFLOP/s on one thread within an hour on the Zen 5 dev VM).
+const cells = shapes.flatMap((shape) => threadCounts.map((threads) => ({ shape, threads, keelTimes: [], peerTimes: [] })));
+const peakSeen = Object.fromEntries(threadCounts.map((t) => [t, isaPeak(t) ?? 0]));
+const notePeaks = async () => {
+  for (const t of threadCounts) {
     // Settled first: OpenBLAS's spinning threads would lower the peak too.
     await settle();
-    const peakBefore = windowPeak(threads);
+    const p = measureFmaPeak(t, { isa: machine.isa })?.[machine.isa];
+    if (p) peakSeen[t] = Math.max(peakSeen[t], p);
+  }
+};
+for (let r = 0; r < rounds; r++) {
+  for (const [i, cell] of cells.entries()) {
+    const { shape, threads } = cell;
     const keelTurn = async () => {
       await settle();
-      keelTimes.push(...keelSamples(shape, threads, operandSets(shape)));
+      cell.keelTimes.push(...keelSamples(shape, threads, operandSets(shape)));
     };
     const peerTurn = async () => {
       if (!numpy.available) return;
       await settle();
       const reply = await numpy.request({ m: shape.m, k: shape.k, n: shape.n, threads, seconds });
-      peerTimes.push(...reply.samples);
+      cell.peerTimes.push(...reply.samples);
     };
-    for (let r = 0; r < rounds; r++) {
-      if (r % 2 === 0) {
-        await keelTurn();
-        await peerTurn();
-      } else {
-        await peerTurn();
-        await keelTurn();
-      }
+    if ((r + i) % 2 === 0) {
+      await keelTurn();
+      await peerTurn();
+    } else {
+      await peerTurn();
+      await keelTurn();
     }
-    const keelGflops = flops / median(keelTimes) / 1e9;
-    // Against the peak, Keel's best sample: like the peak, what the kernel does when the
-    // shared machine leaves it alone. The median is for the comparison with OpenBLAS, whose
-    // samples are taken interleaved with Keel's.
-    const keelBestGflops = flops / Math.min(...keelTimes) / 1e9;
-    const peerGflops = peerTimes.length ? flops / median(peerTimes) / 1e9 : null;
-    await settle();
-    const peakAfter = windowPeak(threads);
-    const rowPeak = peakBefore === null && peakAfter === null ? null : Math.max(peakBefore ?? 0, peakAfter ?? 0);
-    results.push({ framework: 'keel', workload: `sgemm ${shape.name}`, threads, metric: 'GFLOP/s', value: keelGflops, best: keelBestGflops, fmaPeak: rowPeak });
-    if (peerGflops !== null) results.push({ framework: 'numpy-openblas', workload: `sgemm ${shape.name}`, threads, metric: 'GFLOP/s', value: peerGflops });
-    const row = {
-      shape: shape.name,
-      threads,
-      keel: keelGflops.toFixed(1),
-      openblas: peerGflops === null ? 'missing' : peerGflops.toFixed(1),
-      ratio: peerGflops === null ? '-' : (keelGflops / peerGflops).toFixed(2),
-      best: keelBestGflops.toFixed(1),
-      peakGflops: rowPeak ? rowPeak.toFixed(0) : '?',
-      peak: rowPeak ? `${((100 * keelBestGflops) / rowPeak).toFixed(0)}%` : '?',
-    };
-    rows.push(row);
-    console.log(`${row.shape.padEnd(42)} ${String(threads).padStart(2)}T  keel ${row.keel.padStart(7)}  openblas ${row.openblas.padStart(7)}  ratio ${row.ratio.padStart(5)}  best ${row.best.padStart(7)} (${row.peak} of ${row.peakGflops})`);
   }
+  await notePeaks();
+  console.log(`round ${r + 1}/${rounds} done; FMA peak so far ${threadCounts.map((t) => `${peakSeen[t].toFixed(0)} (${t}T)`).join(', ')}`);
 }
+
 numpy.available && numpy.close();
+// Every ISA's peak once more for the raw file (the header's figures were taken before the run);
+// the larger of the two measurements kept, and folded into the run's peak.
 for (const t of threadCounts) {
   const again = measureFmaPeak(t);
   if (again && peak[t]) for (const isa of Object.keys(again)) peak[t][isa] = Math.max(peak[t][isa] ?? 0, again[isa]);
+  peakSeen[t] = Math.max(peakSeen[t], isaPeak(t) ?? 0);
 }
-console.log(`FMA peak after the run (${machine.isa}): ${threadCounts.map((t) => `${isaPeak(t)?.toFixed(0) ?? '?'} GFLOP/s at ${t} thread(s)`).join(', ')}`);
 keel.setNumThreads(keel.cpuInfo().availableCpus);
+console.log(`FMA peak over the whole run (${machine.isa}): ${threadCounts.map((t) => `${peakSeen[t].toFixed(0)} GFLOP/s at ${t} thread(s)`).join(', ')}`);
+
+const results = [];
+const rows = [];
+for (const { shape, threads, keelTimes, peerTimes } of cells) {
+  const flops = 2 * shape.m * shape.n * shape.k;
+  const keelGflops = flops / median(keelTimes) / 1e9;
+  // Against the peak, Keel's best sample: like the peak, what the kernel does when the shared
+  // machine leaves it alone. The median is for the comparison with OpenBLAS, whose samples are
+  // taken interleaved with Keel's.
+  const keelBestGflops = flops / Math.min(...keelTimes) / 1e9;
+  const peerGflops = peerTimes.length ? flops / median(peerTimes) / 1e9 : null;
+  const runPeak = peakSeen[threads] || null;
+  results.push({ framework: 'keel', workload: `sgemm ${shape.name}`, threads, metric: 'GFLOP/s', value: keelGflops, best: keelBestGflops, fmaPeak: runPeak });
+  if (peerGflops !== null) results.push({ framework: 'numpy-openblas', workload: `sgemm ${shape.name}`, threads, metric: 'GFLOP/s', value: peerGflops });
+  const row = {
+    shape: shape.name,
+    threads,
+    keel: keelGflops.toFixed(1),
+    openblas: peerGflops === null ? 'missing' : peerGflops.toFixed(1),
+    ratio: peerGflops === null ? '-' : (keelGflops / peerGflops).toFixed(2),
+    best: keelBestGflops.toFixed(1),
+    peak: runPeak ? `${((100 * keelBestGflops) / runPeak).toFixed(0)}%` : '?',
+  };
+  rows.push(row);
+  console.log(`${row.shape.padEnd(42)} ${String(threads).padStart(2)}T  keel ${row.keel.padStart(7)}  openblas ${row.openblas.padStart(7)}  ratio ${row.ratio.padStart(5)}  best ${row.best.padStart(7)} (${row.peak})`);
+}
 
 const table = [
-  `| M×K×N | threads | Keel GFLOP/s (median) | OpenBLAS GFLOP/s (median) | Keel/OpenBLAS | Keel best GFLOP/s | FMA peak then | best, % of that peak |`,
-  `|---|---:|---:|---:|---:|---:|---:|---:|`,
-  ...rows.map((r) => `| ${r.shape} | ${r.threads} | ${r.keel} | ${r.openblas} | ${r.ratio} | ${r.best} | ${r.peakGflops} | ${r.peak} |`),
+  `| M×K×N | threads | Keel GFLOP/s (median) | OpenBLAS GFLOP/s (median) | Keel/OpenBLAS | Keel best GFLOP/s | best, % of FMA peak |`,
+  `|---|---:|---:|---:|---:|---:|---:|`,
+  ...rows.map((r) => `| ${r.shape} | ${r.threads} | ${r.keel} | ${r.openblas} | ${r.ratio} | ${r.best} | ${r.peak} |`),
 ].join('\n');
 console.log(`\n${table}`);
 
