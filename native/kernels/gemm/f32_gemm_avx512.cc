@@ -209,7 +209,8 @@ void packB_avx512(float* dst, const float* b, std::size_t ldb, bool trans_b, std
 //
 // A row-major A is addressed from two row pointers, rows 0-6 and 7-13, each row at a multiple
 // of a_stride from its base: offsets the compiler keeps in registers as scaled indices. From
-// one pointer it spilled six row offsets to the stack and reloaded them every depth step.
+// one pointer it kept five row offsets on the stack or in a vector register and reloaded them
+// every depth step.
 #define KEEL_S_DECLARE(i) __m512 s##i##_0 = _mm512_setzero_ps(), s##i##_1 = _mm512_setzero_ps();
 #define KEEL_S_PREFETCH(i) \
   if constexpr (i < MR) _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc), _MM_HINT_T0);
