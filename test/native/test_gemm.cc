@@ -282,35 +282,41 @@ TEST_CASE("ISA packing routines write exactly what the generic packA / packB wri
 namespace {
 
 // Runs p with the kernel's small-product path forced on or off (the tuning knobs of ukernel.h
-// are mutable for this, as benchmarks/native/gemm_tune.cc uses them).
+// are mutable for this, as benchmarks/native/gemm_tune.cc uses them). `edge_copy` also takes
+// the strided kernel away, so the packed path's edge tiles run the full-tile kernel on a copy,
+// as they do for kernels without a strided one.
 bool runWithSup(const Problem& p, Isa isa, std::size_t threads, bool sup, std::uint32_t seed,
-                std::vector<float>* out) {
+                std::vector<float>* out, bool edge_copy = false) {
   GemmKernel& kern = const_cast<GemmKernel&>(f32GemmKernel(isa));
   const double saved_macs = kern.sup_max_macs;
   const std::size_t saved_n = kern.sup_max_n;
+  const GemmPanelStridedFn saved_strided = kern.strided;
   kern.sup_max_macs = sup ? 1e30 : 0;
   kern.sup_max_n = sup ? ~std::size_t{0} : 0;
+  if (edge_copy) kern.strided = nullptr;
   std::mt19937 rng(seed);
   const bool ok = runAndCheck(p, isa, threads, rng, out);
   kern.sup_max_macs = saved_macs;
   kern.sup_max_n = saved_n;
+  kern.strided = saved_strided;
   return ok;
 }
 
 }  // namespace
 
-TEST_CASE("sgemm: the unpacked small-product path gives the packed path's bits") {
+TEST_CASE("sgemm: the strided kernel gives the full-tile kernel's bits, in place and at edges") {
   const Isa saved = activeIsa();
   setNumThreads(4);
   std::vector<Problem> problems;
-  // Every transpose; rows and columns around the tile sides (14 x 32 on AVX-512), leading
-  // dimensions past the columns, depths within and across depth blocks (AVX-512: 512 deep, so
-  // k = 600 runs as two of 300), alpha 1 and not, beta 0 over NaN.
+  // Every transpose; rows and columns around the tile sides (14 x 32 on AVX-512: a last column
+  // tile 1, 16 and 18 wide after full ones), leading dimensions past the columns, depths within
+  // and across depth blocks (AVX-512: 512 deep, so k = 600 runs as 304 + 296), alpha 1 and
+  // not, beta 0 over NaN.
   std::size_t idx = 0;
   for (bool ta : {false, true})
     for (bool tb : {false, true})
       for (std::size_t m : {1, 13, 14, 15, 29, 64})
-        for (std::size_t n : {1, 16, 17, 31, 32, 33, 64, 65})
+        for (std::size_t n : {1, 16, 17, 31, 32, 33, 48, 50, 64, 65})
           for (std::size_t k : {1, 33, 385, 600}) {
             idx++;
             Problem p{ta, tb, m, n, k, 0, 0, 0, idx % 3 == 0 ? -0.5f : 1.0f,
@@ -325,10 +331,13 @@ TEST_CASE("sgemm: the unpacked small-product path gives the packed path's bits")
     std::uint32_t seed = 1;
     for (const Problem& p : problems) {
       seed++;
-      std::vector<float> packed, in_place, in_place_2;
+      std::vector<float> copied, packed, in_place, in_place_2;
+      if (!runWithSup(p, isa, 1, false, seed, &copied, /*edge_copy=*/true)) break;
       if (!runWithSup(p, isa, 1, false, seed, &packed)) break;
       if (!runWithSup(p, isa, 1, true, seed, &in_place)) break;
       if (!runWithSup(p, isa, 3, true, seed, &in_place_2)) break;
+      CHECK_MSG(std::memcmp(copied.data(), packed.data(), packed.size() * sizeof(float)) == 0,
+                "strided edge tiles differ from full tiles on a copy: " + describe(p, isa, 1));
       CHECK_MSG(std::memcmp(packed.data(), in_place.data(), packed.size() * sizeof(float)) == 0,
                 "small-product path differs from the packed one: " + describe(p, isa, 1));
       CHECK_MSG(std::memcmp(in_place.data(), in_place_2.data(), packed.size() * sizeof(float)) == 0,
