@@ -61,14 +61,16 @@ int main(int argc, char** argv) {
   }
   if (settings.empty()) settings.push_back({kern.kc, kern.nc, kern.mc});
   // KEEL_TUNE_SUP=macs overrides the largest product that skips packing (0: never).
-  // KEEL_TUNE_SUP_N=n: likewise for the column count.
+  // KEEL_TUNE_SUP_N=n: likewise for the column count; KEEL_TUNE_SUP_MACS_N=n: the most
+  // columns the multiply-add rule applies to.
   if (const char* sup = std::getenv("KEEL_TUNE_SUP")) kern.sup_max_macs = std::atof(sup);
   if (const char* sup = std::getenv("KEEL_TUNE_SUP_N")) kern.sup_max_n = std::atoi(sup);
+  if (const char* sup = std::getenv("KEEL_TUNE_SUP_MACS_N")) kern.sup_macs_max_n = std::atoi(sup);
   // KEEL_TUNE_REPS: timed batches per shape and setting (best one reported).
   int batches = 7;
   if (const char* r = std::getenv("KEEL_TUNE_REPS")) batches = std::max(1, std::atoi(r));
-  std::printf("kernel %s, %zu thread(s), sup<=%g MACs or n<=%zu\n", kern.name, threads,
-              kern.sup_max_macs, kern.sup_max_n);
+  std::printf("kernel %s, %zu thread(s), sup<=%g MACs (n<=%zu) or n<=%zu\n", kern.name, threads,
+              kern.sup_max_macs, kern.sup_macs_max_n, kern.sup_max_n);
   for (const Shape& s : shapes) {
     std::vector<float> a(s.m * s.k, 0.5f), b(s.k * s.n, 0.25f), c(s.m * s.n);
     SgemmArgs g;

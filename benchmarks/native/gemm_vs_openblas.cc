@@ -3,7 +3,8 @@
 // hundred milliseconds, and a disturbance can fall on one side of a row). OpenBLAS is loaded at
 // run time (libopenblas.so.0, Debian's libopenblas0-pthread), so this builds everywhere.
 // Usage: keel_gemm_vs_openblas threads shape...   (shape: n or MxKxN, as keel_gemm_tune)
-//   OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE pin OpenBLAS to older kernels: unset them.
+//   OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE pin OpenBLAS to older kernels: unset them, or set
+//   both sides to one instruction set, e.g. KEEL_ISA=avx2 OPENBLAS_CORETYPE=Haswell.
 #include <dlfcn.h>
 #include <unistd.h>
 
@@ -11,6 +12,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <string>
 #include <vector>
 
 #include "core/cpu.h"
@@ -49,6 +51,11 @@ int main(int argc, char** argv) {
   if (peer == nullptr || peer_threads == nullptr) {
     std::fprintf(stderr, "libopenblas.so.0 with cblas_sgemm not found (Debian: libopenblas0-pthread)\n");
     return 1;
+  }
+  const std::string isa_error = applyIsaFromEnvironment();
+  if (!isa_error.empty()) {
+    std::fprintf(stderr, "%s\n", isa_error.c_str());
+    return 2;
   }
   const int threads = std::max(1, std::atoi(argv[1]));
   setNumThreads(threads);

@@ -352,8 +352,8 @@ TEST_CASE("sgemm: shapes around the small-product thresholds, default tuning") {
   std::mt19937 rng(3);
   const Isa saved = activeIsa();
   setNumThreads(2);
-  // 400^3 = 6.4e7 multiply-adds and 64 columns on AVX-512; lda a multiple of 1024 falls back
-  // to packing unless the columns are few.
+  // 400^3 = 6.4e7 multiply-adds and 64 columns; on AVX2 the multiply-add rule stops at 448
+  // columns; lda a multiple of 1024 falls back to packing unless the columns are few.
   const Problem problems[] = {
       {false, false, 399, 401, 400, 400, 401, 401, 1.0f, 0.0f},
       {false, false, 400, 400, 400, 400, 400, 400, 1.0f, 0.5f},
@@ -362,6 +362,8 @@ TEST_CASE("sgemm: shapes around the small-product thresholds, default tuning") {
       {true, false, 700, 65, 300, 700, 65, 65, 2.0f, 0.0f},
       {false, false, 40, 100, 1024, 1024, 100, 100, 1.0f, 0.0f},
       {false, false, 40, 64, 1024, 1024, 64, 64, 1.0f, 1.0f},
+      {false, false, 50, 448, 300, 300, 448, 448, 1.0f, 0.0f},
+      {true, false, 50, 449, 300, 50, 449, 449, 1.0f, 0.0f},
   };
   for (Isa isa : supportedIsas())
     for (const Problem& p : problems)

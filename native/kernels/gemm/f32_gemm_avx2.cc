@@ -2,12 +2,24 @@
 // here runs unless CPUID and XGETBV said the machine can (core/cpu.cc).
 #include <immintrin.h>
 
+#include <array>
+#include <utility>
+
 #include "ukernel.h"
 
 namespace keel {
 namespace {
 
 constexpr std::size_t kMr = 6, kNr = 16;
+// The small-product path's reach (ukernel.h sup_max_macs, sup_max_n, sup_macs_max_n). In place
+// against packed, one thread on Zen 5 forced to AVX2, interleaved: squares n = 16-448 1.04-2.1x
+// (n = 64: 1.25x), 128x512x256 1.08x, 128x784x256 1.11x, and with few columns at any size
+// (32768x576x64 1.14x, 4096x256x64 1.20x). From 512 columns it loses (128x784x512 0.93x,
+// 512x128x512 0.90x, n = 1024 columns 0.62-0.77x), and a transposed A in place loses on large
+// products (1000x1000x300: 0.93x), hence the column cap and the same size cap as AVX-512.
+constexpr double kAvx2SupMaxMacs = 6.4e7;
+constexpr std::size_t kAvx2SupMaxN = 64;
+constexpr std::size_t kAvx2SupMacsMaxN = 448;
 
 // The accumulators are named variables, not an array: compilers keep arrays of vectors
 // partly in memory, which turns every FMA into a store-forwarding round trip.
@@ -52,12 +64,145 @@ void f32_gemm_6x16__avx2(std::size_t kc, const float* a, const float* b, float* 
   }
 }
 
+// ---- Strided kernel (ukernel.h GemmPanelStridedFn) -----------------------------------------
+
+// The same per-element arithmetic as f32_gemm_6x16__avx2 for any MR <= 6 rows and one or two
+// 8-lane column vectors, so edge tiles and unpacked operands give the bits of a full tile.
+// kRowA: a(i, p) = a[i*a_stride + p] (row-major A in place); otherwise a(i, p) =
+// a[p*a_stride + i] (a packed panel, or a transposed A in place). kMasked: columns past the
+// masks (an edge tile) are neither loaded from B nor loaded or stored in C.
+#define KEEL_S_DECLARE(i) __m256 s##i##_0 = _mm256_setzero_ps(), s##i##_1 = _mm256_setzero_ps();
+#define KEEL_S_PREFETCH(i) \
+  if constexpr (i < MR) _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc), _MM_HINT_T0);
+#define KEEL_S_FMA(i)                                                                        \
+  if constexpr (i < MR) {                                                                    \
+    const __m256 ai = _mm256_broadcast_ss(kRowA ? a + i * a_stride + p : a + p * a_stride + i); \
+    s##i##_0 = _mm256_fmadd_ps(ai, b0, s##i##_0);                                            \
+    if constexpr (NV == 2) s##i##_1 = _mm256_fmadd_ps(ai, b1, s##i##_1);                     \
+  }
+// alpha * acc is acc exactly when alpha is 1, so skipping the multiply changes no bits.
+#define KEEL_S_SCALED(acc) (scale ? _mm256_mul_ps(valpha, acc) : acc)
+#define KEEL_S_STORE(i)                                                    \
+  if constexpr (i < MR) {                                                  \
+    storeColumns<kMasked>(c + i * ldc, m0, KEEL_S_SCALED(s##i##_0));       \
+    if constexpr (NV == 2)                                                 \
+      storeColumns<kMasked>(c + i * ldc + 8, m1, KEEL_S_SCALED(s##i##_1)); \
+  }
+#define KEEL_S_UPDATE(i)                                                                       \
+  if constexpr (i < MR) {                                                                      \
+    storeColumns<kMasked>(c + i * ldc, m0,                                                     \
+                          _mm256_fmadd_ps(vbeta, loadColumns<kMasked>(c + i * ldc, m0),        \
+                                          KEEL_S_SCALED(s##i##_0)));                           \
+    if constexpr (NV == 2)                                                                     \
+      storeColumns<kMasked>(c + i * ldc + 8, m1,                                               \
+                            _mm256_fmadd_ps(vbeta, loadColumns<kMasked>(c + i * ldc + 8, m1),  \
+                                            KEEL_S_SCALED(s##i##_1)));                         \
+  }
+
+template <bool kMasked>
+inline __m256 loadColumns(const float* p, __m256i mask) {
+  if constexpr (kMasked) {
+    return _mm256_maskload_ps(p, mask);
+  } else {
+    return _mm256_loadu_ps(p);
+  }
+}
+
+template <bool kMasked>
+inline void storeColumns(float* p, __m256i mask, __m256 v) {
+  if constexpr (kMasked) {
+    _mm256_maskstore_ps(p, mask, v);
+  } else {
+    _mm256_storeu_ps(p, v);
+  }
+}
+
+// Lanes [0, n) of an 8-lane group, n <= 8, as a maskload/maskstore mask.
+inline __m256i laneMask(std::size_t n) {
+  return _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(n)),
+                            _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+}
+
+// One MR x (8 NV) tile of C, kc deep.
+template <std::size_t MR, std::size_t NV, bool kRowA, bool kMasked>
+__attribute__((noinline)) void stridedTile(std::size_t kc, const float* a, std::size_t a_stride,
+                                           const float* b, std::size_t b_rs, float* c,
+                                           std::size_t ldc, float alpha, float beta, __m256i m0,
+                                           __m256i m1) {
+  KEEL_ROWS(KEEL_S_DECLARE)
+  KEEL_ROWS(KEEL_S_PREFETCH)
+  // B read in place arrives a row per depth step, ldb apart: fetched 16 steps ahead, as the
+  // AVX-512 kernel does (short depths skip it; past the end of B these never fault).
+  const bool prefetch_b = kc >= 128;
+#pragma GCC unroll 2
+  for (std::size_t p = 0; p < kc; p++) {
+    if (prefetch_b) _mm_prefetch(reinterpret_cast<const char*>(b + 16 * b_rs), _MM_HINT_T0);
+    const __m256 b0 = loadColumns<kMasked>(b, m0);
+    const __m256 b1 = NV == 2 ? loadColumns<kMasked>(b + 8, m1) : _mm256_setzero_ps();
+    KEEL_ROWS(KEEL_S_FMA)
+    b += b_rs;
+  }
+  const bool scale = alpha != 1.0f;
+  const __m256 valpha = _mm256_set1_ps(alpha);
+  if (beta == 0.0f) {
+    KEEL_ROWS(KEEL_S_STORE)
+  } else {
+    const __m256 vbeta = _mm256_set1_ps(beta);
+    KEEL_ROWS(KEEL_S_UPDATE)
+  }
+}
+
+// An MR-row panel of C across nc columns: full 16-column tiles, then a narrower masked one.
+template <std::size_t MR, bool kRowA>
+void f32_gemm_strided__avx2(std::size_t nc, std::size_t kc, const float* a, std::size_t a_stride,
+                            const float* b, std::size_t b_rs, std::size_t b_ts, float* c,
+                            std::size_t ldc, float alpha, float beta) {
+  const __m256i all = _mm256_set1_epi32(-1);
+  std::size_t j = 0;
+  for (; j + kNr <= nc; j += kNr, b += b_ts, c += kNr) {
+    stridedTile<MR, 2, kRowA, false>(kc, a, a_stride, b, b_rs, c, ldc, alpha, beta, all, all);
+  }
+  if (j == nc) return;
+  const std::size_t nr = nc - j;
+  if (nr > 8) {
+    stridedTile<MR, 2, kRowA, true>(kc, a, a_stride, b, b_rs, c, ldc, alpha, beta, all,
+                                    laneMask(nr - 8));
+  } else {
+    stridedTile<MR, 1, kRowA, true>(kc, a, a_stride, b, b_rs, c, ldc, alpha, beta, laneMask(nr),
+                                    all);
+  }
+}
+
+using StridedFn = void (*)(std::size_t, std::size_t, const float*, std::size_t, const float*,
+                           std::size_t, std::size_t, float*, std::size_t, float, float);
+
+template <bool kRowA, std::size_t... I>
+constexpr std::array<StridedFn, sizeof...(I)> stridedTable(std::index_sequence<I...>) {
+  return {f32_gemm_strided__avx2<I + 1, kRowA>...};
+}
+
+// [kRowA][mr - 1]
+constexpr std::array<StridedFn, kMr> kStrided[2] = {
+    stridedTable<false>(std::make_index_sequence<kMr>()),
+    stridedTable<true>(std::make_index_sequence<kMr>())};
+
+// `next_a` is a hint this kernel does not use: with six rows a panel is short enough that the
+// hardware prefetcher follows it.
+void stridedAvx2(std::size_t mr, std::size_t nc, std::size_t kc, const float* a,
+                 std::size_t a_rs, std::size_t a_cs, const float* b, std::size_t b_rs,
+                 std::size_t b_ts, float* c, std::size_t ldc, float alpha, float beta,
+                 const float* /*next_a*/) {
+  const bool row_a = a_rs != 1;
+  kStrided[row_a][mr - 1](nc, kc, a, row_a ? a_rs : a_cs, b, b_rs, b_ts, c, ldc, alpha, beta);
+}
+
 }  // namespace
 
 const GemmKernel& f32GemmKernelAvx2() {
   static GemmKernel kernel{  // not const: benchmarks/native/gemm_tune.cc retunes the blocking
                            "f32_gemm_6x16__avx2", kMr, kNr, 512, 256, 4096,
-                           f32_gemm_6x16__avx2, nullptr, nullptr};
+                           f32_gemm_6x16__avx2, nullptr, nullptr,
+                           stridedAvx2, kAvx2SupMaxMacs, kAvx2SupMaxN, kAvx2SupMacsMaxN};
   return kernel;
 }
 

@@ -253,7 +253,7 @@ bool useSup(const GemmKernel& kern, const SgemmArgs& g, double macs) {
   // sets: the in-place A panel then evicts itself before the B block has been swept past it
   // (128x1024x1024: 10% slower than packed). With few columns there is little to sweep.
   if (g.lda % 1024 == 0 && !few_columns) return false;
-  return few_columns || macs <= kern.sup_max_macs;
+  return few_columns || (macs <= kern.sup_max_macs && g.n <= kern.sup_macs_max_n);
 }
 
 // Rows [m0, m1) x columns [n0, n1) on the path the shape chose, with this thread's scratch.

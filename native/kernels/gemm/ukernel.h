@@ -61,6 +61,9 @@ struct GemmKernel {
   // Needs `strided`; 0: never.
   double sup_max_macs = 0;
   std::size_t sup_max_n = 0;
+  // The sup_max_macs rule holds only for products of at most this many columns: past it a
+  // kernel whose tile has few rows rereads too much of an in-place B per row panel.
+  std::size_t sup_macs_max_n = ~std::size_t{0};
   // Products of at least this many multiply-adds and at least two column blocks (n >= 2 nc),
   // run on several threads, pack each block of A once for all threads instead of once per
   // thread's rectangle (gemm.cc, gemmSharedA). On Zen 5 with two threads: 2-13% faster from
