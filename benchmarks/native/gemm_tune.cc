@@ -69,8 +69,11 @@ int main(int argc, char** argv) {
   // KEEL_TUNE_REPS: timed batches per shape and setting (best one reported).
   int batches = 7;
   if (const char* r = std::getenv("KEEL_TUNE_REPS")) batches = std::max(1, std::atoi(r));
-  std::printf("kernel %s, %zu thread(s), sup<=%g MACs (n<=%zu) or n<=%zu\n", kern.name, threads,
-              kern.sup_max_macs, kern.sup_macs_max_n, kern.sup_max_n);
+  const std::string macs_cols = kern.sup_macs_max_n == ~std::size_t{0}
+                                    ? std::string("any n")
+                                    : "n<=" + std::to_string(kern.sup_macs_max_n);
+  std::printf("kernel %s, %zu thread(s), sup<=%g MACs (%s) or n<=%zu\n", kern.name, threads,
+              kern.sup_max_macs, macs_cols.c_str(), kern.sup_max_n);
   for (const Shape& s : shapes) {
     std::vector<float> a(s.m * s.k, 0.5f), b(s.k * s.n, 0.25f), c(s.m * s.n);
     SgemmArgs g;
