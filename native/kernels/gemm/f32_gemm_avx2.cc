@@ -69,8 +69,10 @@ void f32_gemm_6x16__avx2(std::size_t kc, const float* a, const float* b, float* 
 // The same per-element arithmetic as f32_gemm_6x16__avx2 for any MR <= 6 rows and one or two
 // 8-lane column vectors, so edge tiles and unpacked operands give the bits of a full tile.
 // kRowA: a(i, p) = a[i*a_stride + p] (row-major A in place); otherwise a(i, p) =
-// a[p*a_stride + i] (a packed panel, or a transposed A in place). kMasked: columns past the
-// masks (an edge tile) are neither loaded from B nor loaded or stored in C.
+// a[p*a_stride + i] (a packed panel, or a transposed A in place).
+// kMaskLast: the tile's last vector covers fewer than 8 columns; columns past them are neither
+// loaded from B (unless kPaddedB: a packed panel, zero filled, is loaded whole) nor loaded or
+// stored in C.
 #define KEEL_S_DECLARE(i) __m256 s##i##_0 = _mm256_setzero_ps(), s##i##_1 = _mm256_setzero_ps();
 #define KEEL_S_PREFETCH(i) \
   if constexpr (i < MR) _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc), _MM_HINT_T0);
@@ -82,23 +84,23 @@ void f32_gemm_6x16__avx2(std::size_t kc, const float* a, const float* b, float* 
   }
 // alpha * acc is acc exactly when alpha is 1, so skipping the multiply changes no bits.
 #define KEEL_S_SCALED(acc) (scale ? _mm256_mul_ps(valpha, acc) : acc)
-#define KEEL_S_STORE(i)                                                    \
-  if constexpr (i < MR) {                                                  \
-    storeColumns<kMasked>(c + i * ldc, m0, KEEL_S_SCALED(s##i##_0));       \
-    if constexpr (NV == 2)                                                 \
-      storeColumns<kMasked>(c + i * ldc + 8, m1, KEEL_S_SCALED(s##i##_1)); \
+#define KEEL_S_STORE(i)                                                          \
+  if constexpr (i < MR) {                                                        \
+    storeC<kMask0>(c + i * ldc, n_last, KEEL_S_SCALED(s##i##_0));                \
+    if constexpr (NV == 2) storeC<kMaskLast>(c + i * ldc + 8, n_last, KEEL_S_SCALED(s##i##_1)); \
   }
-#define KEEL_S_UPDATE(i)                                                                       \
-  if constexpr (i < MR) {                                                                      \
-    storeColumns<kMasked>(c + i * ldc, m0,                                                     \
-                          _mm256_fmadd_ps(vbeta, loadColumns<kMasked>(c + i * ldc, m0),        \
-                                          KEEL_S_SCALED(s##i##_0)));                           \
-    if constexpr (NV == 2)                                                                     \
-      storeColumns<kMasked>(c + i * ldc + 8, m1,                                               \
-                            _mm256_fmadd_ps(vbeta, loadColumns<kMasked>(c + i * ldc + 8, m1),  \
-                                            KEEL_S_SCALED(s##i##_1)));                         \
+#define KEEL_S_UPDATE(i)                                                                    \
+  if constexpr (i < MR) {                                                                   \
+    storeC<kMask0>(c + i * ldc, n_last,                                                     \
+                   _mm256_fmadd_ps(vbeta, loadC<kMask0>(c + i * ldc, n_last),               \
+                                   KEEL_S_SCALED(s##i##_0)));                               \
+    if constexpr (NV == 2)                                                                  \
+      storeC<kMaskLast>(c + i * ldc + 8, n_last,                                            \
+                        _mm256_fmadd_ps(vbeta, loadC<kMaskLast>(c + i * ldc + 8, n_last),   \
+                                        KEEL_S_SCALED(s##i##_1)));                          \
   }
 
+// B's last tile in place: a masked load, which never touches the columns past the mask.
 template <bool kMasked>
 inline __m256 loadColumns(const float* p, __m256i mask) {
   if constexpr (kMasked) {
@@ -108,12 +110,52 @@ inline __m256 loadColumns(const float* p, __m256i mask) {
   }
 }
 
-template <bool kMasked>
-inline void storeColumns(float* p, __m256i mask, __m256 v) {
-  if constexpr (kMasked) {
-    _mm256_maskstore_ps(p, mask, v);
+// C's last vector, n < 8 lanes, in 4-, 2- and 1-float pieces: vmaskmovps stores to C cost the
+// whole masked tile about as much again as a full one on Zen 5 (1000x1000x300: 0.93x).
+template <bool kPartial>
+inline __m256 loadC(const float* p, std::size_t n) {
+  if constexpr (!kPartial) {
+    return _mm256_loadu_ps(p);
   } else {
+    __m128 lo = _mm_setzero_ps(), hi = _mm_setzero_ps();
+    __m128* part = &lo;
+    if (n >= 4) {
+      lo = _mm_loadu_ps(p);
+      p += 4;
+      n -= 4;
+      part = &hi;
+    }
+    __m128 piece = _mm_setzero_ps();
+    if (n >= 2) {
+      piece = _mm_castsi128_ps(_mm_loadu_si64(p));  // unaligned 2 floats
+      if (n == 3) piece = _mm_insert_ps(piece, _mm_load_ss(p + 2), 0x20);
+    } else if (n == 1) {
+      piece = _mm_load_ss(p);
+    }
+    if (n > 0) *part = piece;
+    return _mm256_insertf128_ps(_mm256_castps128_ps256(lo), hi, 1);
+  }
+}
+
+template <bool kPartial>
+inline void storeC(float* p, std::size_t n, __m256 v) {
+  if constexpr (!kPartial) {
     _mm256_storeu_ps(p, v);
+  } else {
+    __m128 part = _mm256_castps256_ps128(v);
+    if (n >= 4) {
+      _mm_storeu_ps(p, part);
+      part = _mm256_extractf128_ps(v, 1);
+      p += 4;
+      n -= 4;
+    }
+    if (n >= 2) {
+      _mm_storeu_si64(p, _mm_castps_si128(part));
+      part = _mm_movehl_ps(part, part);
+      p += 2;
+      n -= 2;
+    }
+    if (n == 1) _mm_store_ss(p, part);
   }
 }
 
@@ -123,12 +165,15 @@ inline __m256i laneMask(std::size_t n) {
                             _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
 }
 
-// One MR x (8 NV) tile of C, kc deep.
-template <std::size_t MR, std::size_t NV, bool kRowA, bool kMasked>
+// One MR x (8 NV) tile of C, kc deep; with kMaskLast its last vector has n_last < 8 columns
+// (`mask` selects them in B).
+template <std::size_t MR, std::size_t NV, bool kRowA, bool kMaskLast, bool kPaddedB>
 __attribute__((noinline)) void stridedTile(std::size_t kc, const float* a, std::size_t a_stride,
                                            const float* b, std::size_t b_rs, float* c,
-                                           std::size_t ldc, float alpha, float beta, __m256i m0,
-                                           __m256i m1) {
+                                           std::size_t ldc, float alpha, float beta,
+                                           __m256i mask, std::size_t n_last) {
+  constexpr bool kMask0 = kMaskLast && NV == 1;  // the first vector is the last one
+  constexpr bool kMaskB0 = kMask0 && !kPaddedB, kMaskB1 = kMaskLast && !kPaddedB;
   KEEL_ROWS(KEEL_S_DECLARE)
   KEEL_ROWS(KEEL_S_PREFETCH)
   // B read in place arrives a row per depth step, ldb apart: fetched 16 steps ahead, as the
@@ -137,8 +182,8 @@ __attribute__((noinline)) void stridedTile(std::size_t kc, const float* a, std::
 #pragma GCC unroll 2
   for (std::size_t p = 0; p < kc; p++) {
     if (prefetch_b) _mm_prefetch(reinterpret_cast<const char*>(b + 16 * b_rs), _MM_HINT_T0);
-    const __m256 b0 = loadColumns<kMasked>(b, m0);
-    const __m256 b1 = NV == 2 ? loadColumns<kMasked>(b + 8, m1) : _mm256_setzero_ps();
+    const __m256 b0 = loadColumns<kMaskB0>(b, mask);
+    const __m256 b1 = NV == 2 ? loadColumns<kMaskB1>(b + 8, mask) : _mm256_setzero_ps();
     KEEL_ROWS(KEEL_S_FMA)
     b += b_rs;
   }
@@ -152,29 +197,41 @@ __attribute__((noinline)) void stridedTile(std::size_t kc, const float* a, std::
   }
 }
 
-// An MR-row panel of C across nc columns: full 16-column tiles, then a narrower masked one.
-template <std::size_t MR, bool kRowA>
-void f32_gemm_strided__avx2(std::size_t nc, std::size_t kc, const float* a, std::size_t a_stride,
-                            const float* b, std::size_t b_rs, std::size_t b_ts, float* c,
-                            std::size_t ldc, float alpha, float beta) {
-  const __m256i all = _mm256_set1_epi32(-1);
-  std::size_t j = 0;
-  for (; j + kNr <= nc; j += kNr, b += b_ts, c += kNr) {
-    stridedTile<MR, 2, kRowA, false>(kc, a, a_stride, b, b_rs, c, ldc, alpha, beta, all, all);
-  }
-  if (j == nc) return;
-  const std::size_t nr = nc - j;
-  if (nr > 8) {
-    stridedTile<MR, 2, kRowA, true>(kc, a, a_stride, b, b_rs, c, ldc, alpha, beta, all,
-                                    laneMask(nr - 8));
+// The last tile of a panel, nr < 16 columns wide.
+template <std::size_t MR, bool kRowA, bool kPaddedB>
+void stridedLastTile(std::size_t nr, std::size_t kc, const float* a, std::size_t a_stride,
+                     const float* b, std::size_t b_rs, float* c, std::size_t ldc, float alpha,
+                     float beta) {
+  if (nr == 8) {
+    stridedTile<MR, 1, kRowA, false, kPaddedB>(kc, a, a_stride, b, b_rs, c, ldc, alpha, beta,
+                                               laneMask(8), 8);
+  } else if (nr > 8) {
+    stridedTile<MR, 2, kRowA, true, kPaddedB>(kc, a, a_stride, b, b_rs, c, ldc, alpha, beta,
+                                              laneMask(nr - 8), nr - 8);
   } else {
-    stridedTile<MR, 1, kRowA, true>(kc, a, a_stride, b, b_rs, c, ldc, alpha, beta, laneMask(nr),
-                                    all);
+    stridedTile<MR, 1, kRowA, true, kPaddedB>(kc, a, a_stride, b, b_rs, c, ldc, alpha, beta,
+                                              laneMask(nr), nr);
   }
 }
 
+// An MR-row panel of C across nc columns: full 16-column tiles, then a narrower one.
+template <std::size_t MR, bool kRowA>
+void f32_gemm_strided__avx2(std::size_t nc, std::size_t kc, const float* a, std::size_t a_stride,
+                            const float* b, std::size_t b_rs, std::size_t b_ts, bool b_padded,
+                            float* c, std::size_t ldc, float alpha, float beta) {
+  const __m256i all = _mm256_set1_epi32(-1);
+  std::size_t j = 0;
+  for (; j + kNr <= nc; j += kNr, b += b_ts, c += kNr) {
+    stridedTile<MR, 2, kRowA, false, false>(kc, a, a_stride, b, b_rs, c, ldc, alpha, beta, all,
+                                            8);
+  }
+  if (j == nc) return;
+  (b_padded ? stridedLastTile<MR, kRowA, true> : stridedLastTile<MR, kRowA, false>)(
+      nc - j, kc, a, a_stride, b, b_rs, c, ldc, alpha, beta);
+}
+
 using StridedFn = void (*)(std::size_t, std::size_t, const float*, std::size_t, const float*,
-                           std::size_t, std::size_t, float*, std::size_t, float, float);
+                           std::size_t, std::size_t, bool, float*, std::size_t, float, float);
 
 template <bool kRowA, std::size_t... I>
 constexpr std::array<StridedFn, sizeof...(I)> stridedTable(std::index_sequence<I...>) {
@@ -190,10 +247,11 @@ constexpr std::array<StridedFn, kMr> kStrided[2] = {
 // hardware prefetcher follows it.
 void stridedAvx2(std::size_t mr, std::size_t nc, std::size_t kc, const float* a,
                  std::size_t a_rs, std::size_t a_cs, const float* b, std::size_t b_rs,
-                 std::size_t b_ts, float* c, std::size_t ldc, float alpha, float beta,
-                 const float* /*next_a*/) {
+                 std::size_t b_ts, bool b_padded, float* c, std::size_t ldc, float alpha,
+                 float beta, const float* /*next_a*/) {
   const bool row_a = a_rs != 1;
-  kStrided[row_a][mr - 1](nc, kc, a, row_a ? a_rs : a_cs, b, b_rs, b_ts, c, ldc, alpha, beta);
+  kStrided[row_a][mr - 1](nc, kc, a, row_a ? a_rs : a_cs, b, b_rs, b_ts, b_padded, c, ldc, alpha,
+                          beta);
 }
 
 }  // namespace
