@@ -111,10 +111,8 @@ void packA_avx2(float* dst, const float* a, std::size_t lda, bool trans_a, std::
       _mm_storeu_ps(o + 7 * kMr, lo);
       _mm_storeu_si64(o + 7 * kMr + 4, _mm_castps_si128(_mm256_extractf128_ps(r[7], 1)));
     }
-    if (kc8 < kc) {
-      for (std::size_t p = kc8; p < kc; p++)
-        for (std::size_t l = 0; l < kMr; l++) out[p * kMr + l] = src[l * lda + p];
-    }
+    for (std::size_t p = kc8; p < kc; p++)
+      for (std::size_t l = 0; l < kMr; l++) out[p * kMr + l] = src[l * lda + p];
   }
   const std::size_t done = kc8 > 0 ? full_panels * kMr : 0;
   if (done < mc) packA(dst + done * kc, a, lda, trans_a, i0 + done, mc - done, p0, kc, mr);
@@ -127,8 +125,7 @@ void packA_avx2(float* dst, const float* a, std::size_t lda, bool trans_a, std::
 // kRowA: a(i, p) = a[i*a_stride + p] (row-major A in place); otherwise a(i, p) =
 // a[p*a_stride + i] (a packed panel, or a transposed A in place).
 // kMaskLast: the tile's last vector covers fewer than 8 columns; columns past them are neither
-// loaded from B (unless kPaddedB: a packed panel, zero filled, is loaded whole) nor loaded or
-// stored in C.
+// loaded from B nor loaded or stored in C.
 #define KEEL_S_DECLARE(i) __m256 s##i##_0 = _mm256_setzero_ps(), s##i##_1 = _mm256_setzero_ps();
 #define KEEL_S_PREFETCH(i) \
   if constexpr (i < MR) _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc), _MM_HINT_T0);
@@ -166,8 +163,8 @@ inline __m256 loadColumns(const float* p, __m256i mask) {
   }
 }
 
-// C's last vector, n < 8 lanes, in 4-, 2- and 1-float pieces: vmaskmovps stores to C cost the
-// whole masked tile about as much again as a full one on Zen 5 (1000x1000x300: 0.93x).
+// C's last vector, n < 8 lanes, in 4-, 2- and 1-float pieces: with vmaskmovps loads and stores
+// of C, packed products with a column edge ran 6-7% slower on Zen 5 (960x1000x300: 0.93x).
 template <bool kPartial>
 inline __m256 loadC(const float* p, std::size_t n) {
   if constexpr (!kPartial) {
@@ -223,13 +220,12 @@ inline __m256i laneMask(std::size_t n) {
 
 // One MR x (8 NV) tile of C, kc deep; with kMaskLast its last vector has n_last < 8 columns
 // (`mask` selects them in B).
-template <std::size_t MR, std::size_t NV, bool kRowA, bool kMaskLast, bool kPaddedB>
+template <std::size_t MR, std::size_t NV, bool kRowA, bool kMaskLast>
 __attribute__((noinline)) void stridedTile(std::size_t kc, const float* a, std::size_t a_stride,
                                            const float* b, std::size_t b_rs, float* c,
                                            std::size_t ldc, float alpha, float beta,
                                            __m256i mask, std::size_t n_last) {
   constexpr bool kMask0 = kMaskLast && NV == 1;  // the first vector is the last one
-  constexpr bool kMaskB0 = kMask0 && !kPaddedB, kMaskB1 = kMaskLast && !kPaddedB;
   KEEL_ROWS(KEEL_S_DECLARE)
   KEEL_ROWS(KEEL_S_PREFETCH)
   // B read in place arrives a row per depth step, ldb apart: fetched 16 steps ahead, as the
@@ -238,8 +234,8 @@ __attribute__((noinline)) void stridedTile(std::size_t kc, const float* a, std::
 #pragma GCC unroll 2
   for (std::size_t p = 0; p < kc; p++) {
     if (prefetch_b) _mm_prefetch(reinterpret_cast<const char*>(b + 16 * b_rs), _MM_HINT_T0);
-    const __m256 b0 = loadColumns<kMaskB0>(b, mask);
-    const __m256 b1 = NV == 2 ? loadColumns<kMaskB1>(b + 8, mask) : _mm256_setzero_ps();
+    const __m256 b0 = loadColumns<kMask0>(b, mask);
+    const __m256 b1 = NV == 2 ? loadColumns<kMaskLast>(b + 8, mask) : _mm256_setzero_ps();
     KEEL_ROWS(KEEL_S_FMA)
     b += b_rs;
   }
@@ -253,41 +249,31 @@ __attribute__((noinline)) void stridedTile(std::size_t kc, const float* a, std::
   }
 }
 
-// The last tile of a panel, nr < 16 columns wide.
-template <std::size_t MR, bool kRowA, bool kPaddedB>
-void stridedLastTile(std::size_t nr, std::size_t kc, const float* a, std::size_t a_stride,
-                     const float* b, std::size_t b_rs, float* c, std::size_t ldc, float alpha,
-                     float beta) {
-  if (nr == 8) {
-    stridedTile<MR, 1, kRowA, false, kPaddedB>(kc, a, a_stride, b, b_rs, c, ldc, alpha, beta,
-                                               laneMask(8), 8);
-  } else if (nr > 8) {
-    stridedTile<MR, 2, kRowA, true, kPaddedB>(kc, a, a_stride, b, b_rs, c, ldc, alpha, beta,
-                                              laneMask(nr - 8), nr - 8);
-  } else {
-    stridedTile<MR, 1, kRowA, true, kPaddedB>(kc, a, a_stride, b, b_rs, c, ldc, alpha, beta,
-                                              laneMask(nr), nr);
-  }
-}
-
 // An MR-row panel of C across nc columns: full 16-column tiles, then a narrower one.
 template <std::size_t MR, bool kRowA>
 void f32_gemm_strided__avx2(std::size_t nc, std::size_t kc, const float* a, std::size_t a_stride,
-                            const float* b, std::size_t b_rs, std::size_t b_ts, bool b_padded,
-                            float* c, std::size_t ldc, float alpha, float beta) {
+                            const float* b, std::size_t b_rs, std::size_t b_ts, float* c,
+                            std::size_t ldc, float alpha, float beta) {
   const __m256i all = _mm256_set1_epi32(-1);
   std::size_t j = 0;
   for (; j + kNr <= nc; j += kNr, b += b_ts, c += kNr) {
-    stridedTile<MR, 2, kRowA, false, false>(kc, a, a_stride, b, b_rs, c, ldc, alpha, beta, all,
-                                            8);
+    stridedTile<MR, 2, kRowA, false>(kc, a, a_stride, b, b_rs, c, ldc, alpha, beta, all, 8);
   }
-  if (j == nc) return;
-  (b_padded ? stridedLastTile<MR, kRowA, true> : stridedLastTile<MR, kRowA, false>)(
-      nc - j, kc, a, a_stride, b, b_rs, c, ldc, alpha, beta);
+  const std::size_t nr = nc - j;
+  if (nr == 0) return;
+  if (nr == 8) {
+    stridedTile<MR, 1, kRowA, false>(kc, a, a_stride, b, b_rs, c, ldc, alpha, beta, all, 8);
+  } else if (nr > 8) {
+    stridedTile<MR, 2, kRowA, true>(kc, a, a_stride, b, b_rs, c, ldc, alpha, beta,
+                                    laneMask(nr - 8), nr - 8);
+  } else {
+    stridedTile<MR, 1, kRowA, true>(kc, a, a_stride, b, b_rs, c, ldc, alpha, beta, laneMask(nr),
+                                    nr);
+  }
 }
 
 using StridedFn = void (*)(std::size_t, std::size_t, const float*, std::size_t, const float*,
-                           std::size_t, std::size_t, bool, float*, std::size_t, float, float);
+                           std::size_t, std::size_t, float*, std::size_t, float, float);
 
 template <bool kRowA, std::size_t... I>
 constexpr std::array<StridedFn, sizeof...(I)> stridedTable(std::index_sequence<I...>) {
@@ -303,11 +289,10 @@ constexpr std::array<StridedFn, kMr> kStrided[2] = {
 // hardware prefetcher follows it.
 void stridedAvx2(std::size_t mr, std::size_t nc, std::size_t kc, const float* a,
                  std::size_t a_rs, std::size_t a_cs, const float* b, std::size_t b_rs,
-                 std::size_t b_ts, bool b_padded, float* c, std::size_t ldc, float alpha,
-                 float beta, const float* /*next_a*/) {
+                 std::size_t b_ts, float* c, std::size_t ldc, float alpha, float beta,
+                 const float* /*next_a*/) {
   const bool row_a = a_rs != 1;
-  kStrided[row_a][mr - 1](nc, kc, a, row_a ? a_rs : a_cs, b, b_rs, b_ts, b_padded, c, ldc, alpha,
-                          beta);
+  kStrided[row_a][mr - 1](nc, kc, a, row_a ? a_rs : a_cs, b, b_rs, b_ts, c, ldc, alpha, beta);
 }
 
 }  // namespace

@@ -341,11 +341,10 @@ constexpr std::array<StridedFn, kMr> kStrided[2] = {
     stridedTable<false>(std::make_index_sequence<kMr>()),
     stridedTable<true>(std::make_index_sequence<kMr>())};
 
-// AVX-512's masked loads cost what plain ones do, so B's last tile is masked padded or not.
 void stridedAvx512(std::size_t mr, std::size_t nc, std::size_t kc, const float* a,
                    std::size_t a_rs, std::size_t a_cs, const float* b, std::size_t b_rs,
-                   std::size_t b_ts, bool /*b_padded*/, float* c, std::size_t ldc, float alpha,
-                   float beta, const float* next_a) {
+                   std::size_t b_ts, float* c, std::size_t ldc, float alpha, float beta,
+                   const float* next_a) {
   const bool row_a = a_rs != 1;
   kStrided[row_a][mr - 1](nc, kc, a, row_a ? a_rs : a_cs, b, b_rs, b_ts, c, ldc, alpha, beta,
                           next_a);

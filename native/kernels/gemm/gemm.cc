@@ -105,8 +105,8 @@ void multiplyPackedBlock(const GemmKernel& kern, const SgemmArgs& g, const float
     const std::size_t mr = std::min(MR, mc - ir);
     const float* a_panel = a_block + ir * kc;
     if (mr < MR && kern.strided != nullptr) {
-      kern.strided(mr, nc, kc, a_panel, 1, MR, b_pack, NR, NR * kc, /*b_padded=*/true,
-                   g.c + (ic + ir) * g.ldc + jc, g.ldc, g.alpha, beta, nullptr);
+      kern.strided(mr, nc, kc, a_panel, 1, MR, b_pack, NR, NR * kc, g.c + (ic + ir) * g.ldc + jc,
+                   g.ldc, g.alpha, beta, nullptr);
       continue;
     }
     for (std::size_t jr = 0; jr < nc; jr += NR) {
@@ -118,8 +118,8 @@ void multiplyPackedBlock(const GemmKernel& kern, const SgemmArgs& g, const float
         continue;
       }
       if (kern.strided != nullptr) {
-        kern.strided(mr, nr, kc, a_panel, 1, MR, b_panel, NR, NR * kc, /*b_padded=*/true, c,
-                     g.ldc, g.alpha, beta, nullptr);
+        kern.strided(mr, nr, kc, a_panel, 1, MR, b_panel, NR, NR * kc, c, g.ldc, g.alpha, beta,
+                     nullptr);
         continue;
       }
       // Edge tile: run the same kernel on a full-size copy so the arithmetic (and so every
@@ -211,7 +211,7 @@ void gemmRectangleSup(const GemmKernel& kern, const SgemmArgs& g, std::size_t m0
         const std::size_t a_rs = g.trans_a ? 1 : g.lda, a_cs = g.trans_a ? g.lda : 1;
         // The panel's last tile fetches the next row panel of a row-major A ahead.
         const float* next_a = !g.trans_a && ir + MR < m1 ? a + MR * g.lda : nullptr;
-        kern.strided(mr, nc, kc, a, a_rs, a_cs, b_block, b_rs, b_tile_step, /*b_padded=*/pack_b,
+        kern.strided(mr, nc, kc, a, a_rs, a_cs, b_block, b_rs, b_tile_step,
                      g.c + ir * g.ldc + jc, g.ldc, g.alpha, beta, next_a);
       }
     }

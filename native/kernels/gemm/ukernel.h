@@ -34,16 +34,14 @@ using GemmPackBFn = void (*)(float* dst, const float* b, std::size_t ldb, bool t
 //   b(p, j) = b[(j / NR)*b_ts + p*b_rs + j % NR]
 //             (packed panels: b_rs = NR, b_ts = NR*kc; row-major B: b_rs = ldb, b_ts = NR)
 // Only rows i < mr of A and C and columns j < nc of B and C are touched, so edge tiles need no
-// copy and unpacked operands are never read past their ends; `b_padded` (packed panels, zero
-// filled to NR columns) lets a kernel load B's last tile whole instead of masking it, where
-// masked loads are slow (AVX2). `next_a`, when not null, is the
+// copy and unpacked operands are never read past their ends. `next_a`, when not null, is the
 // next row panel of a row-major A (a_cs == 1, same a_rs), which the kernel prefetches while
 // it computes its last tile: a hint only, never read.
 using GemmPanelStridedFn = void (*)(std::size_t mr, std::size_t nc, std::size_t kc,
                                     const float* a, std::size_t a_rs, std::size_t a_cs,
-                                    const float* b, std::size_t b_rs, std::size_t b_ts,
-                                    bool b_padded, float* c, std::size_t ldc, float alpha,
-                                    float beta, const float* next_a);
+                                    const float* b, std::size_t b_rs, std::size_t b_ts, float* c,
+                                    std::size_t ldc, float alpha, float beta,
+                                    const float* next_a);
 
 // A micro-kernel with the cache blocking tuned for it.
 struct GemmKernel {
