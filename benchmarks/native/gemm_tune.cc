@@ -41,25 +41,29 @@ int main(int argc, char** argv) {
     shapes.push_back({128, 512, 256});
     shapes.push_back({32768, 576, 64});
   }
-  // KEEL_TUNE_BLOCKS=kc,nc,mc overrides the kernel's cache blocking for this run; several
-  // settings separated by ';' are timed interleaved (batch by batch), so that a shared machine's
-  // drift hits them alike and the best batch of each is comparable.
+  // KEEL_TUNE_BLOCKS=kc,nc,mc[,deep_min_m,kc_deep,nc_deep] overrides the kernel's cache
+  // blocking for this run (deep_min_m = 0: no deep blocking); several settings separated by ';'
+  // are timed interleaved (batch by batch), so that a shared machine's drift hits them alike
+  // and the best batch of each is comparable.
   GemmKernel& kern = const_cast<GemmKernel&>(f32GemmKernel(isa));
   struct Blocks {
-    std::size_t kc, nc, mc;
+    std::size_t kc, nc, mc, deep_min_m, kc_deep, nc_deep;
   };
   std::vector<Blocks> settings;
   if (const char* blocks = std::getenv("KEEL_TUNE_BLOCKS")) {
     for (const char* p = blocks; *p;) {
-      Blocks b{kern.kc, kern.nc, kern.mc};
-      std::sscanf(p, "%zu,%zu,%zu", &b.kc, &b.nc, &b.mc);
+      Blocks b{kern.kc, kern.nc, kern.mc, kern.deep_min_m, kern.kc_deep, kern.nc_deep};
+      std::sscanf(p, "%zu,%zu,%zu,%zu,%zu,%zu", &b.kc, &b.nc, &b.mc, &b.deep_min_m, &b.kc_deep,
+                  &b.nc_deep);
       settings.push_back(b);
       const char* next = std::strchr(p, ';');
       if (next == nullptr) break;
       p = next + 1;
     }
   }
-  if (settings.empty()) settings.push_back({kern.kc, kern.nc, kern.mc});
+  if (settings.empty()) {
+    settings.push_back({kern.kc, kern.nc, kern.mc, kern.deep_min_m, kern.kc_deep, kern.nc_deep});
+  }
   // KEEL_TUNE_SUP=macs overrides the largest product that skips packing (0: never).
   // KEEL_TUNE_SUP_N=n: likewise for the column count; KEEL_TUNE_SUP_MACS_N=n: the most
   // columns the multiply-add rule applies to.
@@ -90,6 +94,9 @@ int main(int argc, char** argv) {
         kern.kc = settings[v].kc;
         kern.nc = settings[v].nc;
         kern.mc = settings[v].mc;
+        kern.deep_min_m = settings[v].deep_min_m;
+        kern.kc_deep = settings[v].kc_deep;
+        kern.nc_deep = settings[v].nc_deep;
         if (r == 0) {
           for (int i = 0; i < std::min(reps, 50); i++) sgemm(g, threads);  // warm caches, pool
         }
@@ -106,9 +113,17 @@ int main(int argc, char** argv) {
       std::snprintf(label, sizeof label, "%zux%zux%zu", s.m, s.k, s.n);
     }
     for (std::size_t v = 0; v < settings.size(); v++) {
-      std::printf("%-14s kc=%-4zu nc=%-4zu mc=%-5zu %7.1f GFLOP/s  %9.2f us\n", label,
-                  settings[v].kc, settings[v].nc, settings[v].mc, flops / best[v] / 1e9,
-                  best[v] * 1e6);
+      GemmKernel shown = kern;
+      shown.kc = settings[v].kc;
+      shown.nc = settings[v].nc;
+      shown.deep_min_m = settings[v].deep_min_m;
+      shown.kc_deep = settings[v].kc_deep;
+      shown.nc_deep = settings[v].nc_deep;
+      const GemmBlocking used = gemmBlocking(shown, s.m, s.k);  // what this shape ran with
+      std::printf("%-14s kc=%-4zu nc=%-4zu mc=%-5zu deep(m>=%zu: %zu,%zu) -> %zu,%zu %7.1f GFLOP/s  %9.2f us\n",
+                  label, settings[v].kc, settings[v].nc, settings[v].mc, settings[v].deep_min_m,
+                  settings[v].kc_deep, settings[v].nc_deep, used.kc, used.nc,
+                  flops / best[v] / 1e9, best[v] * 1e6);
     }
   }
   return 0;

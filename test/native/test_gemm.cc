@@ -364,6 +364,10 @@ TEST_CASE("sgemm: shapes around the small-product thresholds, default tuning") {
       {false, false, 40, 64, 1024, 1024, 64, 64, 1.0f, 1.0f},
       {false, false, 50, 448, 300, 300, 448, 448, 1.0f, 0.0f},
       {true, false, 50, 449, 300, 50, 449, 449, 1.0f, 0.0f},
+      // From 256 rows, AVX-512 blocks deeper: one depth block, two, and the small-product path.
+      {false, false, 300, 140, 1000, 1000, 140, 140, 1.0f, 0.5f},
+      {true, true, 260, 130, 1100, 260, 1100, 133, -1.0f, 0.0f},
+      {false, false, 600, 40, 1500, 1500, 40, 40, 1.0f, 1.0f},
   };
   for (Isa isa : supportedIsas())
     for (const Problem& p : problems)
@@ -384,7 +388,8 @@ TEST_CASE("sgemmPackedA gives sgemm's bits, for every thread count, transpose an
     // around the tile width, with leading dimensions past the columns.
     for (std::size_t m : {std::size_t{1}, kern.mr - 1, kern.mr, kern.mr + 1, std::size_t{1024},
                           kern.mc + kern.mr + 3})
-      for (std::size_t k : {std::size_t{1}, std::size_t{33}, kern.kc, kern.kc + 1, 3 * kern.kc + 5})
+      for (std::size_t k : {std::size_t{1}, std::size_t{33}, kern.kc, kern.kc + 1, 3 * kern.kc + 5,
+                            2 * std::max(kern.kc, kern.kc_deep) + 3})
         for (std::size_t n : {std::size_t{1}, kern.nr, kern.nr + 3, std::size_t{70}}) {
           if (m * k * n > 4e7) continue;  // keeps the sanitizer run short
           idx++;
@@ -447,6 +452,11 @@ TEST_CASE("sgemm: the shared packed-A path gives the rectangles' bits, across ro
     kern.sup_max_n = 0;
     kern.mc = 3 * kern.mr;
     kern.nc = 2 * kern.nr;
+    // Rows from 100 (the 101- and 140-row products) take the deep blocking, here blocks of
+    // three tiles wide by up to 320 deep.
+    kern.deep_min_m = 100;
+    kern.kc_deep = 320;
+    kern.nc_deep = 3 * kern.nr;
     for (const Problem& p : problems) {
       const std::vector<float> ref = sameBitsAcrossThreads(
           p, isa, {1, 2, 3, 5}, 1234, "shared packed-A path differs from one thread");

@@ -365,7 +365,14 @@ const GemmKernel& f32GemmKernelAvx512() {
                            // n <= 64 at any size (8192x256x32: 25%), is even at 512^3 and
                            // loses 10-15% at 1024^3, where the A panel's reuse across a wide
                            // B block pays for packing it.
-                           stridedAvx512, 6.4e7, 64};
+                           stridedAvx512, 6.4e7, 64, ~std::size_t{0}, 1e9,
+                           // From 256 rows, depth blocks of up to 1024 by 128 columns
+                           // (gemm_tune, settings interleaved, Zen 5), against 512 x 256:
+                           // one thread n = 1000-2048 +1.5-2.5%, 32768x576x64 +7%, other
+                           // shapes within 1% either way; two threads n = 768-1024 +5-10%,
+                           // most others +1-7%. Fewer rows lose (128x784x512: one thread
+                           // -6%, its C stays in L2), and AVX2's 6x16 kernel loses 1-5%.
+                           /*deep_min_m=*/256, /*kc_deep=*/1024, /*nc_deep=*/128};
   return kernel;
 }
 

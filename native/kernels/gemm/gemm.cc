@@ -32,13 +32,6 @@ namespace {
 std::size_t ceilDiv(std::size_t a, std::size_t b) { return (a + b - 1) / b; }
 std::size_t roundUp(std::size_t a, std::size_t b) { return ceilDiv(a, b) * b; }
 
-// Depth blocks of equal size (at most the kernel's kc): K = 784 with kc = 512 runs as 392 + 392
-// rather than 512 + 272, whose short second block would pay the C-tile update for little
-// work. Depends only on k, so every thread and every run blocks alike.
-std::size_t depthBlock(const GemmKernel& kern, std::size_t k) {
-  if (k <= kern.kc) return k;
-  return roundUp(ceilDiv(k, ceilDiv(k, kern.kc)), 8);
-}
 
 // Below this many multiply-adds per thread, a second thread's hand-off (about a microsecond
 // with the worker spinning) and its duplicated packing cost more than it saves. Measured on
@@ -70,12 +63,13 @@ struct ScratchLayout {
   std::size_t a_floats, b_floats, total;
 };
 
-// Scratch for one thread's rectangle of m x n (k deep): packed A block, packed B block and an
+// Scratch for one thread's rectangle of m x n: packed A block, packed B block and an
 // edge tile, each rounded up to whole cache lines.
-ScratchLayout scratchLayout(const GemmKernel& kern, std::size_t m, std::size_t n, std::size_t k) {
-  const std::size_t kc = depthBlock(kern, k);
+ScratchLayout scratchLayout(const GemmKernel& kern, const GemmBlocking& blk, std::size_t m,
+                            std::size_t n) {
+  const std::size_t kc = blk.kc;
   const std::size_t mc = std::min(kern.mc, roundUp(m, kern.mr));
-  const std::size_t nc = std::min(kern.nc, roundUp(n, kern.nr));
+  const std::size_t nc = std::min(blk.nc, roundUp(n, kern.nr));
   ScratchLayout s;
   s.a_floats = roundUp(roundUp(mc, kern.mr) * kc, kLineFloats);
   s.b_floats = roundUp(roundUp(nc, kern.nr) * kc, kLineFloats);
@@ -142,7 +136,8 @@ void multiplyPackedBlock(const GemmKernel& kern, const SgemmArgs& g, const float
 void gemmRectangle(const GemmKernel& kern, const SgemmArgs& g, std::size_t m0, std::size_t m1,
                    std::size_t n0, std::size_t n1, float* scratch, const float* packed_a = nullptr) {
   const std::size_t MR = kern.mr, NR = kern.nr;
-  const ScratchLayout layout = scratchLayout(kern, m1 - m0, n1 - n0, g.k);
+  const GemmBlocking blk = gemmBlocking(kern, g.m, g.k);
+  const ScratchLayout layout = scratchLayout(kern, blk, m1 - m0, n1 - n0);
   float* a_pack = scratch;
   float* b_pack = a_pack + layout.a_floats;
   float* tile = b_pack + layout.b_floats;
@@ -153,8 +148,8 @@ void gemmRectangle(const GemmKernel& kern, const SgemmArgs& g, std::size_t m0, s
 
   for (std::size_t ic = m0; ic < m1; ic += mc_step) {
     const std::size_t mc = std::min(mc_step, m1 - ic);
-    for (std::size_t pc = 0; pc < g.k; pc += depthBlock(kern, g.k)) {
-      const std::size_t kc = std::min(depthBlock(kern, g.k), g.k - pc);
+    for (std::size_t pc = 0; pc < g.k; pc += blk.kc) {
+      const std::size_t kc = std::min(blk.kc, g.k - pc);
       // The first depth block applies the caller's beta; later ones accumulate.
       const float beta = pc == 0 ? g.beta : 1.0f;
       const float* a_block = a_pack;
@@ -163,8 +158,8 @@ void gemmRectangle(const GemmKernel& kern, const SgemmArgs& g, std::size_t m0, s
       } else {
         (kern.pack_a ? kern.pack_a : packA)(a_pack, g.a, g.lda, g.trans_a, ic, mc, pc, kc, MR);
       }
-      for (std::size_t jc = n0; jc < n1; jc += kern.nc) {
-        const std::size_t nc = std::min(kern.nc, n1 - jc);
+      for (std::size_t jc = n0; jc < n1; jc += blk.nc) {
+        const std::size_t nc = std::min(blk.nc, n1 - jc);
         (kern.pack_b ? kern.pack_b : packB)(b_pack, g.b, g.ldb, g.trans_b, pc, kc, jc, nc, NR);
         multiplyPackedBlock(kern, g, a_block, b_pack, kc, ic, mc, jc, nc, beta, tile);
       }
@@ -181,17 +176,19 @@ bool supPacksB(const SgemmArgs& g) { return g.trans_b; }
 
 std::size_t supScratchFloats(const GemmKernel& kern, const SgemmArgs& g, std::size_t n) {
   if (!supPacksB(g)) return 0;
-  return roundUp(std::min(kern.nc, roundUp(n, kern.nr)), kern.nr) * depthBlock(kern, g.k);
+  const GemmBlocking blk = gemmBlocking(kern, g.m, g.k);
+  return roundUp(std::min(blk.nc, roundUp(n, kern.nr)), kern.nr) * blk.kc;
 }
 
 void gemmRectangleSup(const GemmKernel& kern, const SgemmArgs& g, std::size_t m0, std::size_t m1,
                       std::size_t n0, std::size_t n1, float* scratch) {
   const std::size_t MR = kern.mr, NR = kern.nr;
   const bool pack_b = supPacksB(g);
-  for (std::size_t jc = n0; jc < n1; jc += kern.nc) {
-    const std::size_t nc = std::min(kern.nc, n1 - jc);
-    for (std::size_t pc = 0; pc < g.k; pc += depthBlock(kern, g.k)) {
-      const std::size_t kc = std::min(depthBlock(kern, g.k), g.k - pc);
+  const GemmBlocking blk = gemmBlocking(kern, g.m, g.k);
+  for (std::size_t jc = n0; jc < n1; jc += blk.nc) {
+    const std::size_t nc = std::min(blk.nc, n1 - jc);
+    for (std::size_t pc = 0; pc < g.k; pc += blk.kc) {
+      const std::size_t kc = std::min(blk.kc, g.k - pc);
       const float beta = pc == 0 ? g.beta : 1.0f;
       const float* b_block;
       std::size_t b_rs, b_tile_step;
@@ -269,7 +266,8 @@ bool runRectangle(const GemmKernel& kern, const SgemmArgs& g, bool sup, std::siz
     gemmRectangleSup(kern, g, m0, m1, n0, n1, scratch);
     return true;
   }
-  float* scratch = threadScratch().reserve(scratchLayout(kern, m1 - m0, n1 - n0, g.k).total);
+  const GemmBlocking blk = gemmBlocking(kern, g.m, g.k);
+  float* scratch = threadScratch().reserve(scratchLayout(kern, blk, m1 - m0, n1 - n0).total);
   if (scratch == nullptr) return false;
   gemmRectangle(kern, g, m0, m1, n0, n1, scratch, packed_a);
   return true;
@@ -294,6 +292,7 @@ bool runRectangle(const GemmKernel& kern, const SgemmArgs& g, bool sup, std::siz
 struct SharedAPlan {
   std::size_t ic, rows, panels;   // the row block
   std::size_t kcb, depth_blocks;  // depth blocking
+  std::size_t ncb;                // column block
   std::size_t col_blocks, bands;  // multiplication items per depth block: col_blocks x bands
   std::size_t pack_parts;         // packing items per depth block
   std::size_t a_floats, b_floats;
@@ -303,7 +302,7 @@ struct SharedAPlan {
 // and the shared path only adds its waits (n = 128-300: 3-15% slower on two threads).
 bool useSharedA(const GemmKernel& kern, const SgemmArgs& g, double macs, std::size_t threads) {
   return threads > 1 && kern.shared_a_min_macs > 0 && macs >= kern.shared_a_min_macs &&
-         g.n >= 2 * kern.nc;
+         g.n >= 2 * gemmBlocking(kern, g.m, g.k).nc;
 }
 
 ScratchBuffer& sharedAScratch() {
@@ -371,7 +370,7 @@ bool gemmSharedABlock(const GemmKernel& kern, const SgemmArgs& g, const SharedAP
     }
     const std::size_t block = q / plan.bands, band = q % plan.bands;
     const std::size_t pc = t * plan.kcb, kc = std::min(plan.kcb, g.k - pc);
-    const std::size_t jc = block * kern.nc, nc = std::min(kern.nc, g.n - jc);
+    const std::size_t jc = block * plan.ncb, nc = std::min(plan.ncb, g.n - jc);
     const std::size_t p0 = band * plan.panels / plan.bands, p1 = (band + 1) * plan.panels / plan.bands;
     const std::size_t r0 = p0 * MR, r1 = std::min(plan.rows, p1 * MR);
     if (r0 < r1) {
@@ -410,12 +409,14 @@ bool gemmSharedABlock(const GemmKernel& kern, const SgemmArgs& g, const SharedAP
 bool gemmSharedA(const GemmKernel& kern, const SgemmArgs& g, std::size_t threads) {
   const std::size_t MR = kern.mr, NR = kern.nr;
   SharedAPlan plan;
-  plan.kcb = depthBlock(kern, g.k);
+  const GemmBlocking blk = gemmBlocking(kern, g.m, g.k);
+  plan.kcb = blk.kc;
+  plan.ncb = blk.nc;
   plan.depth_blocks = ceilDiv(g.k, plan.kcb);
   const std::size_t mc = std::min(std::max(MR, kern.mc / MR * MR), roundUp(g.m, MR));
   plan.a_floats = roundUp(mc * plan.kcb, kLineFloats);
-  plan.b_floats = roundUp(roundUp(std::min(kern.nc, roundUp(g.n, NR)), NR) * plan.kcb, kLineFloats);
-  plan.col_blocks = ceilDiv(g.n, kern.nc);
+  plan.b_floats = roundUp(roundUp(std::min(plan.ncb, roundUp(g.n, NR)), NR) * plan.kcb, kLineFloats);
+  plan.col_blocks = ceilDiv(g.n, plan.ncb);
   float* a_buffers = sharedAScratch().reserve(2 * plan.a_floats);
   if (a_buffers == nullptr) return false;
   for (plan.ic = 0; plan.ic < g.m; plan.ic += mc) {
@@ -480,6 +481,15 @@ SgemmArgs productArgs(bool trans_a, bool trans_b, std::size_t m, std::size_t n, 
 
 }  // namespace
 
+GemmBlocking gemmBlocking(const GemmKernel& kern, std::size_t m, std::size_t k) {
+  const bool deep = kern.deep_min_m != 0 && m >= kern.deep_min_m && k > kern.kc;
+  const std::size_t kc_max = deep ? kern.kc_deep : kern.kc;
+  GemmBlocking b;
+  b.kc = k <= kc_max ? k : roundUp(ceilDiv(k, ceilDiv(k, kc_max)), 8);
+  b.nc = deep ? kern.nc_deep : kern.nc;
+  return b;
+}
+
 bool sgemm(const SgemmArgs& g, std::size_t max_threads) {
   if (g.m == 0 || g.n == 0) return true;
   if (g.k == 0 || g.alpha == 0.0f) {
@@ -493,7 +503,7 @@ bool sgemm(const SgemmArgs& g, std::size_t max_threads) {
   return runProduct(kern, g, useSup(kern, g, macs), nullptr, max_threads);
 }
 
-// Prepacked A: every depth block of op(A) (depthBlock's blocking of k) in turn, each as
+// Prepacked A: every depth block of op(A) (gemmBlocking's blocking of k for m rows) in turn, each as
 // ceil(m/MR) panels of MR rows exactly as packA lays out one block (tail panel zero filled).
 // Block pc (a multiple of the full block depth kcb) therefore starts at roundUp(m, MR) * pc.
 std::size_t packedASize(Isa isa, std::size_t m, std::size_t k) {
@@ -505,8 +515,9 @@ void packAForGemm(Isa isa, float* dst, const float* a, std::size_t lda, bool tra
                   std::size_t k) {
   const GemmKernel& kern = f32GemmKernel(isa);
   const std::size_t mp = roundUp(m, kern.mr);
-  for (std::size_t pc = 0; pc < k; pc += depthBlock(kern, k)) {
-    const std::size_t kc = std::min(depthBlock(kern, k), k - pc);
+  const std::size_t kcb = gemmBlocking(kern, m, k).kc;
+  for (std::size_t pc = 0; pc < k; pc += kcb) {
+    const std::size_t kc = std::min(kcb, k - pc);
     (kern.pack_a ? kern.pack_a : packA)(dst + mp * pc, a, lda, trans_a, 0, m, pc, kc, kern.mr);
   }
 }

@@ -71,7 +71,25 @@ struct GemmKernel {
   // and 5-9% with AVX2, and slower below (AVX-512, n = 768: 2%, n = 512: 10%), where too few
   // depth and column blocks keep two threads busy between the packing steps. 0: never.
   double shared_a_min_macs = 1e9;
+  // Products of at least this many rows (0: none) and more than kc deep use deeper blocks,
+  // kc_deep x nc_deep, instead of kc x nc: every depth block after the first rereads and
+  // rewrites all of C, and with many
+  // rows C is large enough for that pass to come from L3 or memory. The B block keeps its size
+  // (fewer columns), and the A panel outgrows L1 but is read in order, which the prefetcher
+  // follows. A function of m and k only, so a prepacked A (packAForGemm) knows its blocking.
+  std::size_t deep_min_m = 0;
+  std::size_t kc_deep = 0, nc_deep = 0;
 };
+
+// The cache blocking of a product: depth blocks of equal size (at most kc or kc_deep; k = 784
+// with kc = 512 runs as 392 + 392 rather than 512 + 272, whose short second block would pay
+// the C update for little work) and the column block. Depends only on the product's m and k
+// (never on a thread's share of it), so every thread and every run blocks alike: the depth
+// blocking decides the bits of the result.
+struct GemmBlocking {
+  std::size_t kc, nc;
+};
+GemmBlocking gemmBlocking(const GemmKernel& kern, std::size_t m, std::size_t k);
 
 
 const GemmKernel& f32GemmKernelScalar();
