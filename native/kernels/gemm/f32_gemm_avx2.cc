@@ -118,6 +118,32 @@ void packA_avx2(float* dst, const float* a, std::size_t lda, bool trans_a, std::
   if (done < mc) packA(dst + done * kc, a, lda, trans_a, i0 + done, mc - done, p0, kc, mr);
 }
 
+// A row-major B (not transposed) as 16-column panels. A panel at a time would read a 64-byte
+// strip of every source row before moving to the next strip; instead a band of 16 rows is swept
+// across all full panels, so each source row is read as one run that the hardware prefetcher
+// follows. A short last panel and a transposed B take the generic path; the layout is packB's.
+void packB_avx2(float* dst, const float* b, std::size_t ldb, bool trans_b, std::size_t p0,
+                std::size_t kc, std::size_t j0, std::size_t nc, std::size_t nr) {
+  const std::size_t full_panels = trans_b ? 0 : nc / kNr;
+  if (full_panels > 0) {
+    constexpr std::size_t kRowBand = 16;
+    const float* src = b + p0 * ldb + j0;
+    for (std::size_t r0 = 0; r0 < kc; r0 += kRowBand) {
+      const std::size_t r1 = kc - r0 < kRowBand ? kc : r0 + kRowBand;
+      for (std::size_t q = 0; q < full_panels; q++) {
+        float* out = dst + q * kNr * kc;
+        for (std::size_t p = r0; p < r1; p++) {
+          const float* in = src + p * ldb + q * kNr;
+          _mm256_store_ps(out + p * kNr, _mm256_loadu_ps(in));
+          _mm256_store_ps(out + p * kNr + 8, _mm256_loadu_ps(in + 8));
+        }
+      }
+    }
+  }
+  const std::size_t done = full_panels * kNr;
+  if (done < nc) packB(dst + done * kc, b, ldb, trans_b, p0, kc, j0 + done, nc - done, nr);
+}
+
 // ---- Strided kernel (ukernel.h GemmPanelStridedFn) -----------------------------------------
 
 // The same per-element arithmetic as f32_gemm_6x16__avx2 for any MR <= 6 rows and one or two
@@ -300,7 +326,7 @@ void stridedAvx2(std::size_t mr, std::size_t nc, std::size_t kc, const float* a,
 const GemmKernel& f32GemmKernelAvx2() {
   static GemmKernel kernel{  // not const: benchmarks/native/gemm_tune.cc retunes the blocking
                            "f32_gemm_6x16__avx2", kMr, kNr, 512, 256, 4096,
-                           f32_gemm_6x16__avx2, packA_avx2, nullptr,
+                           f32_gemm_6x16__avx2, packA_avx2, packB_avx2,
                            stridedAvx2, kAvx2SupMaxMacs, kAvx2SupMaxN, kAvx2SupMacsMaxN};
   return kernel;
 }
