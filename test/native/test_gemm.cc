@@ -310,13 +310,15 @@ TEST_CASE("sgemm: the strided kernel gives the full-tile kernel's bits, in place
   std::vector<Problem> problems;
   // Every transpose; rows and columns around the tile sides (14 x 32 on AVX-512: a last column
   // tile 1, 16 and 18 wide after full ones; 6 x 16 on AVX2: last tiles 1, 2, 8, 9 and 15-16
-  // wide), leading dimensions past the columns, depths within and across depth blocks (512
-  // deep, so k = 600 runs as 304 + 296), alpha 1 and not, beta 0 over NaN.
+  // wide), panels of one and two rows across several full tiles (the side-by-side tiles of
+  // stridedTilesWide, four of 32 columns on AVX-512, two or four of 16 on AVX2, then the
+  // tiles left over), leading dimensions past the columns, depths within and across depth
+  // blocks (512 deep, so k = 600 runs as 304 + 296), alpha 1 and not, beta 0 over NaN.
   std::size_t idx = 0;
   for (bool ta : {false, true})
     for (bool tb : {false, true})
-      for (std::size_t m : {1, 13, 14, 15, 29, 64})
-        for (std::size_t n : {1, 8, 9, 16, 17, 24, 25, 31, 32, 33, 40, 48, 50, 64, 65})
+      for (std::size_t m : {1, 13, 14, 15, 16, 29, 64})
+        for (std::size_t n : {1, 8, 9, 16, 17, 24, 25, 31, 32, 33, 40, 48, 50, 64, 65, 129, 160})
           for (std::size_t k : {1, 33, 385, 600}) {
             idx++;
             Problem p{ta, tb, m, n, k, 0, 0, 0, idx % 3 == 0 ? -0.5f : 1.0f,

@@ -275,6 +275,53 @@ __attribute__((noinline)) void stridedTile(std::size_t kc, const float* a, std::
   }
 }
 
+// T full tiles side by side for panels of one or two rows, with the arithmetic per element of
+// stridedTile: one such tile has only two or four accumulators, too few chains to keep two FMA
+// pipes busy through their latency.
+template <std::size_t MR, std::size_t T, bool kRowA>
+__attribute__((noinline)) void stridedTilesWide(std::size_t kc, const float* a,
+                                                std::size_t a_stride, const float* b,
+                                                std::size_t b_rs, std::size_t b_ts, float* c,
+                                                std::size_t ldc, float alpha, float beta) {
+  constexpr std::size_t V = 2 * T;  // 8-lane vectors across the T tiles
+  __m256 acc[MR][V];
+  for (std::size_t i = 0; i < MR; i++)
+    for (std::size_t v = 0; v < V; v++) acc[i][v] = _mm256_setzero_ps();
+  for (std::size_t i = 0; i < MR; i++)
+    for (std::size_t t = 0; t < T; t++)
+      _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc + t * kNr), _MM_HINT_T0);
+  const bool prefetch_b = kc >= 128;  // as stridedTile
+  for (std::size_t p = 0; p < kc; p++) {
+    const float* row = b + p * b_rs;
+    __m256 bv[V];
+#pragma GCC unroll 8
+    for (std::size_t v = 0; v < V; v++) {
+      if (prefetch_b && v % 2 == 0) {
+        _mm_prefetch(reinterpret_cast<const char*>(row + 16 * b_rs + (v / 2) * b_ts), _MM_HINT_T0);
+      }
+      bv[v] = _mm256_loadu_ps(row + (v / 2) * b_ts + (v % 2) * 8);
+    }
+#pragma GCC unroll 2
+    for (std::size_t i = 0; i < MR; i++) {
+      const __m256 ai = _mm256_broadcast_ss(kRowA ? a + i * a_stride + p : a + p * a_stride + i);
+#pragma GCC unroll 8
+      for (std::size_t v = 0; v < V; v++) acc[i][v] = _mm256_fmadd_ps(ai, bv[v], acc[i][v]);
+    }
+  }
+  const bool scale = alpha != 1.0f;
+  const __m256 valpha = _mm256_set1_ps(alpha);
+  const __m256 vbeta = _mm256_set1_ps(beta);
+#pragma GCC unroll 2
+  for (std::size_t i = 0; i < MR; i++) {
+#pragma GCC unroll 8
+    for (std::size_t v = 0; v < V; v++) {
+      float* cp = c + i * ldc + (v / 2) * kNr + (v % 2) * 8;
+      const __m256 r = scale ? _mm256_mul_ps(valpha, acc[i][v]) : acc[i][v];
+      _mm256_storeu_ps(cp, beta == 0.0f ? r : _mm256_fmadd_ps(vbeta, _mm256_loadu_ps(cp), r));
+    }
+  }
+}
+
 // An MR-row panel of C across nc columns: full 16-column tiles, then a narrower one.
 template <std::size_t MR, bool kRowA>
 void f32_gemm_strided__avx2(std::size_t nc, std::size_t kc, const float* a, std::size_t a_stride,
@@ -282,6 +329,12 @@ void f32_gemm_strided__avx2(std::size_t nc, std::size_t kc, const float* a, std:
                             std::size_t ldc, float alpha, float beta) {
   const __m256i all = _mm256_set1_epi32(-1);
   std::size_t j = 0;
+  if constexpr (MR <= 2) {
+    constexpr std::size_t T = MR == 1 ? 4 : 2;
+    for (; j + T * kNr <= nc; j += T * kNr, b += T * b_ts, c += T * kNr) {
+      stridedTilesWide<MR, T, kRowA>(kc, a, a_stride, b, b_rs, b_ts, c, ldc, alpha, beta);
+    }
+  }
   for (; j + kNr <= nc; j += kNr, b += b_ts, c += kNr) {
     stridedTile<MR, 2, kRowA, false>(kc, a, a_stride, b, b_rs, c, ldc, alpha, beta, all, 8);
   }

@@ -292,6 +292,53 @@ __attribute__((noinline)) void stridedTile(
   }
 }
 
+// T full tiles side by side for panels of few rows (MR <= 3), with the arithmetic per element of
+// stridedTile. One tile of one or two rows has only two or four accumulators, too few chains
+// to keep two FMA pipes busy through their latency; T tiles give MR x 2T.
+template <std::size_t MR, std::size_t T, bool kRowA>
+__attribute__((noinline)) void stridedTilesWide(std::size_t kc, const float* a,
+                                                std::size_t a_stride, const float* b,
+                                                std::size_t b_rs, std::size_t b_ts, float* c,
+                                                std::size_t ldc, float alpha, float beta) {
+  constexpr std::size_t V = 2 * T;  // 16-lane vectors across the T tiles
+  __m512 acc[MR][V];
+  for (std::size_t i = 0; i < MR; i++)
+    for (std::size_t v = 0; v < V; v++) acc[i][v] = _mm512_setzero_ps();
+  for (std::size_t i = 0; i < MR; i++)
+    for (std::size_t t = 0; t < T; t++)
+      _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc + t * kNr), _MM_HINT_T0);
+  const bool prefetch_b = kc >= 128;  // as stridedTile
+  for (std::size_t p = 0; p < kc; p++) {
+    const float* row = b + p * b_rs;
+    __m512 bv[V];
+#pragma GCC unroll 8
+    for (std::size_t v = 0; v < V; v++) {
+      if (prefetch_b && v % 2 == 0) {
+        _mm_prefetch(reinterpret_cast<const char*>(row + 16 * b_rs + (v / 2) * b_ts), _MM_HINT_T0);
+      }
+      bv[v] = _mm512_loadu_ps(row + (v / 2) * b_ts + (v % 2) * 16);
+    }
+#pragma GCC unroll 4
+    for (std::size_t i = 0; i < MR; i++) {
+      const __m512 ai = _mm512_set1_ps(kRowA ? a[i * a_stride + p] : a[p * a_stride + i]);
+#pragma GCC unroll 8
+      for (std::size_t v = 0; v < V; v++) acc[i][v] = _mm512_fmadd_ps(ai, bv[v], acc[i][v]);
+    }
+  }
+  const bool scale = alpha != 1.0f;
+  const __m512 valpha = _mm512_set1_ps(alpha);
+  const __m512 vbeta = _mm512_set1_ps(beta);
+#pragma GCC unroll 4
+  for (std::size_t i = 0; i < MR; i++) {
+#pragma GCC unroll 8
+    for (std::size_t v = 0; v < V; v++) {
+      float* cp = c + i * ldc + (v / 2) * kNr + (v % 2) * 16;
+      const __m512 r = scale ? _mm512_mul_ps(valpha, acc[i][v]) : acc[i][v];
+      _mm512_storeu_ps(cp, beta == 0.0f ? r : _mm512_fmadd_ps(vbeta, _mm512_loadu_ps(cp), r));
+    }
+  }
+}
+
 // An MR-row panel of C across nc columns: full 32-column tiles, then a narrower one. With the
 // alpha == 1 store and the two-pointer addressing above, against a call per tile: squares
 // n = 64-256 and the MLP and im2col shapes 1-3% faster, n = 48 and 80 (a 16-column last tile)
@@ -303,6 +350,12 @@ void f32_gemm_strided__avx512(std::size_t nc, std::size_t kc, const float* a, st
   constexpr bool kCanPrefetchA = kRowA && MR == kMr;
   const __mmask16 full = 0xFFFF;
   std::size_t j = 0;
+  if constexpr (MR <= 2) {
+    constexpr std::size_t T = 4;
+    for (; j + T * kNr <= nc; j += T * kNr, b += T * b_ts, c += T * kNr) {
+      stridedTilesWide<MR, T, kRowA>(kc, a, a_stride, b, b_rs, b_ts, c, ldc, alpha, beta);
+    }
+  }
   for (; j + kNr <= nc; j += kNr, b += b_ts, c += kNr) {
     if (kCanPrefetchA && next_a != nullptr && j + kNr == nc) {
       stridedTile<MR, 2, kRowA, kCanPrefetchA>(kc, a, a_stride, b, b_rs, c, ldc, alpha, beta, full, full, next_a);
