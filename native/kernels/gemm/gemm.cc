@@ -32,7 +32,6 @@ namespace {
 std::size_t ceilDiv(std::size_t a, std::size_t b) { return (a + b - 1) / b; }
 std::size_t roundUp(std::size_t a, std::size_t b) { return ceilDiv(a, b) * b; }
 
-
 // Below this many multiply-adds per thread, a second thread's hand-off (about a microsecond
 // with the worker spinning) and its duplicated packing cost more than it saves. Measured on
 // Zen 5 with AVX-512, 2 threads, workers spinning: n = 64 (262K MACs) is 1.4 us slower on two
