@@ -173,6 +173,22 @@ TEST_CASE("sgemm is bit-identical across thread counts") {
   for (Isa isa : supportedIsas()) {
     const Problem p{false, true, 203, 301, 777, 777, 777, 301, 1.0f, 0.5f};
     sameBitsAcrossThreads(p, isa, {1, 2, 3, 5, 8}, 99, "results differ between thread counts");
+    // Deep blocking (on every ISA here) on rectangles cut across threads, the shared packed-A
+    // path off: one deep block and two, every transpose.
+    GemmKernel& kern = const_cast<GemmKernel&>(f32GemmKernel(isa));
+    const GemmKernel tuned = kern;
+    kern.shared_a_min_macs = 0;
+    kern.deep_min_m = 256;
+    kern.kc_deep = 2 * kern.kc;
+    kern.nc_deep = 4 * kern.nr;
+    for (bool ta : {false, true})
+      for (bool tb : {false, true})
+        for (std::size_t k : {kern.kc + 88, 2 * kern.kc + 77}) {
+          const std::size_t m = 300, n = 301;
+          const Problem d{ta, tb, m, n, k, (ta ? m : k) + 1, (tb ? k : n) + 2, n + 3, 1.0f, 0.5f};
+          sameBitsAcrossThreads(d, isa, {1, 2, 3, 5, 8}, 77, "deep blocking differs between thread counts");
+        }
+    kern = tuned;
   }
   setNumThreads(2);
   setActiveIsa(saved);
@@ -237,8 +253,8 @@ TEST_CASE("ISA packing routines write exactly what the generic packA / packB wri
     // Lane counts around the tile sides, depths around the 16-wide transpose blocks, offsets
     // into a larger matrix so leading dimensions and starting points are not aligned.
     for (std::size_t lanes : {std::size_t{1}, kern.mr - 1, kern.mr, kern.mr + 3, kern.nr - 1,
-                              kern.nr, 2 * kern.nr + 5, std::size_t{70}}) {
-      for (std::size_t depth : {1, 5, 16, 17, 31, 33, 64}) {
+                              kern.nr, 2 * kern.nr + 5, std::size_t{70}, std::size_t{256}}) {
+      for (std::size_t depth : {1, 5, 16, 17, 31, 33, 64, 600}) {
         for (bool trans : {false, true}) {
           const std::size_t off_lane = 3, off_depth = 2;
           const std::size_t rows = trans ? depth + off_depth : lanes + off_lane;
@@ -328,6 +344,18 @@ TEST_CASE("sgemm: the strided kernel gives the full-tile kernel's bits, in place
             p.ldc = n + idx % 5;
             problems.push_back(p);
           }
+  // Rows past AVX-512's deep threshold (256) in the small-product path (at most 64 columns),
+  // and one- and two-row panels across two or more groups of side-by-side tiles.
+  const Problem extra[] = {
+      {false, false, 300, 40, 1100, 1100, 41, 40, 1.0f, 0.0f},
+      {true, false, 260, 64, 600, 262, 64, 66, 1.0f, 0.75f},
+      {false, true, 256, 33, 700, 700, 701, 35, -0.5f, 0.0f},
+      {false, false, 1, 256, 385, 385, 256, 256, 1.0f, 0.0f},
+      {false, false, 2, 257, 600, 600, 257, 259, 1.0f, 0.75f},
+      {true, false, 15, 288, 385, 15, 290, 288, -0.5f, 0.0f},
+      {false, true, 16, 520, 600, 601, 600, 520, 1.0f, 0.75f},
+  };
+  problems.insert(problems.end(), std::begin(extra), std::end(extra));
   for (Isa isa : supportedIsas()) {
     if (f32GemmKernel(isa).strided == nullptr) continue;
     std::uint32_t seed = 1;
@@ -388,8 +416,8 @@ TEST_CASE("sgemmPackedA gives sgemm's bits, for every thread count, transpose an
     // Rows around the tile height and past the mc block (avx2's 4096 is not a multiple of its 6
     // rows), depths below, at and past the kc block (several equal depth blocks), and columns
     // around the tile width, with leading dimensions past the columns.
-    for (std::size_t m : {std::size_t{1}, kern.mr - 1, kern.mr, kern.mr + 1, std::size_t{1024},
-                          kern.mc + kern.mr + 3})
+    for (std::size_t m : {std::size_t{1}, kern.mr - 1, kern.mr, kern.mr + 1, std::size_t{255},
+                          std::size_t{256}, std::size_t{1024}, kern.mc + kern.mr + 3})
       for (std::size_t k : {std::size_t{1}, std::size_t{33}, kern.kc, kern.kc + 1, 3 * kern.kc + 5,
                             2 * std::max(kern.kc, kern.kc_deep) + 3})
         for (std::size_t n : {std::size_t{1}, kern.nr, kern.nr + 3, std::size_t{70}}) {

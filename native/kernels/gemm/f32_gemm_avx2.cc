@@ -123,7 +123,7 @@ void packA_avx2(float* dst, const float* a, std::size_t lda, bool trans_a, std::
 // across all full panels, so each source row is read as one run that the hardware prefetcher
 // follows. A short last panel and a transposed B take the generic path; the layout is packB's.
 void packB_avx2(float* dst, const float* b, std::size_t ldb, bool trans_b, std::size_t p0,
-                std::size_t kc, std::size_t j0, std::size_t nc, std::size_t nr) {
+                std::size_t kc, std::size_t j0, std::size_t nc, std::size_t nr /*== kNr*/) {
   const std::size_t full_panels = trans_b ? 0 : nc / kNr;
   if (full_panels > 0) {
     constexpr std::size_t kRowBand = 16;
@@ -290,7 +290,7 @@ __attribute__((noinline)) void stridedTilesWide(std::size_t kc, const float* a,
   for (std::size_t i = 0; i < MR; i++)
     for (std::size_t t = 0; t < T; t++)
       _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc + t * kNr), _MM_HINT_T0);
-  const bool prefetch_b = kc >= 128;  // as stridedTile
+  const bool prefetch_b = kc >= 128;  // as stridedTile: each row of B 16 steps ahead
   for (std::size_t p = 0; p < kc; p++) {
     const float* row = b + p * b_rs;
     __m256 bv[V];

@@ -44,7 +44,8 @@ bool sgemmStridedBatched(const SgemmArgs& args, std::size_t stride_a, std::size_
 
 // A constant left operand packed once and reused across many products (an RNN's recurrent
 // weights, multiplied by a new right operand at every time step). The packed A is tied to an
-// ISA's micro-kernel and its depth block (kc): the caller names the ISA (read activeIsa() once
+// ISA's micro-kernel and to the depth blocking that kernel gives m x k (gemmBlocking in
+// ukernel.h): the caller names the ISA (read activeIsa() once
 // and pass it to all three), so that a setIsa() from another thread between packing and
 // multiplying cannot make the panels be read with another kernel's layout. sgemmPackedA runs the
 // tile grid, depth blocking and per-element arithmetic of sgemm, so its result is bit-identical

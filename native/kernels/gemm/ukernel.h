@@ -17,7 +17,8 @@ using GemmUkernelFn = void (*)(std::size_t kc, const float* a, const float* b, f
 // Packs a block of op(A) or op(B) exactly as packA / packB in pack.h do (same arguments, same
 // layout, bit-for-bit the same floats), but with the ISA's vector instructions. Packing is a
 // transpose for non-transposed A and transposed B, which the generic code does one float at a
-// time; for tall-skinny or short-wide products it costs as much as the arithmetic.
+// time; for tall-skinny or short-wide products it costs as much as the arithmetic. `dst` is
+// 64-byte aligned, as the packed panels the micro-kernels read are.
 using GemmPackAFn = void (*)(float* dst, const float* a, std::size_t lda, bool trans_a,
                              std::size_t i0, std::size_t mc, std::size_t p0, std::size_t kc,
                              std::size_t mr);
@@ -73,10 +74,12 @@ struct GemmKernel {
   double shared_a_min_macs = 1e9;
   // Products of at least this many rows (0: none) and more than kc deep use deeper blocks,
   // kc_deep x nc_deep, instead of kc x nc: every depth block after the first rereads and
-  // rewrites all of C, and with many
-  // rows C is large enough for that pass to come from L3 or memory. The B block keeps its size
-  // (fewer columns), and the A panel outgrows L1 but is read in order, which the prefetcher
-  // follows. A function of m and k only, so a prepacked A (packAForGemm) knows its blocking.
+  // rewrites all of C, and with many rows C is large enough for that pass to come from L3 or
+  // memory. The B block keeps its size (fewer columns), the A panel outgrows L1 but is read in
+  // order, which the prefetcher follows, and the mc x kc_deep A block doubles (17 MB at
+  // mc = 4200; mc = 2100 to keep it was 2-3% slower at 4096x1024x1024). A function of m and k
+  // only, so a prepacked A (packAForGemm) knows its blocking; it also means a row's bits depend
+  // on whether the whole product has deep_min_m rows. kc_deep a multiple of 8, nc_deep of nr.
   std::size_t deep_min_m = 0;
   std::size_t kc_deep = 0, nc_deep = 0;
 };
@@ -90,7 +93,6 @@ struct GemmBlocking {
   std::size_t kc, nc;
 };
 GemmBlocking gemmBlocking(const GemmKernel& kern, std::size_t m, std::size_t k);
-
 
 const GemmKernel& f32GemmKernelScalar();
 #if defined(__x86_64__) || defined(_M_X64)
