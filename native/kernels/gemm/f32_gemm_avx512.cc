@@ -3,6 +3,7 @@
 #include <immintrin.h>
 
 #include <array>
+#include <type_traits>
 #include <utility>
 
 #include "ukernel.h"
@@ -351,6 +352,17 @@ void f32_gemm_strided__avx512(std::size_t nc, std::size_t kc, const float* a, st
                               const float* b, std::size_t b_rs, std::size_t b_ts, float* c,
                               std::size_t ldc, float alpha, float beta, const float* next_a) {
   constexpr bool kCanPrefetchA = kRowA && MR == kMr;
+  // One tile of NV vectors; the panel's last tile fetches the next A panel when asked to.
+  auto tile = [&](auto nv, bool last, __mmask16 k0, __mmask16 k1) {
+    constexpr std::size_t NV = decltype(nv)::value;
+    if (kCanPrefetchA && last && next_a != nullptr) {
+      stridedTile<MR, NV, kRowA, kCanPrefetchA>(kc, a, a_stride, b, b_rs, c, ldc, alpha, beta, k0, k1, next_a);
+    } else {
+      stridedTile<MR, NV, kRowA, false>(kc, a, a_stride, b, b_rs, c, ldc, alpha, beta, k0, k1, nullptr);
+    }
+  };
+  using One = std::integral_constant<std::size_t, 1>;
+  using Two = std::integral_constant<std::size_t, 2>;
   const __mmask16 full = 0xFFFF;
   std::size_t j = 0;
   if constexpr (MR <= 2) {
@@ -359,27 +371,14 @@ void f32_gemm_strided__avx512(std::size_t nc, std::size_t kc, const float* a, st
       stridedTilesWide<MR, T, kRowA>(kc, a, a_stride, b, b_rs, b_ts, c, ldc, alpha, beta);
     }
   }
-  for (; j + kNr <= nc; j += kNr, b += b_ts, c += kNr) {
-    if (kCanPrefetchA && next_a != nullptr && j + kNr == nc) {
-      stridedTile<MR, 2, kRowA, kCanPrefetchA>(kc, a, a_stride, b, b_rs, c, ldc, alpha, beta, full, full, next_a);
-    } else {
-      stridedTile<MR, 2, kRowA, false>(kc, a, a_stride, b, b_rs, c, ldc, alpha, beta, full, full, nullptr);
-    }
-  }
+  for (; j + kNr <= nc; j += kNr, b += b_ts, c += kNr) tile(Two{}, j + kNr == nc, full, full);
   if (j == nc) return;
   const std::size_t nr = nc - j;
   const __mmask16 k0 = laneMask(nr), k1 = laneMask(nr > 16 ? nr - 16 : 0);
-  const bool prefetch_a = kCanPrefetchA && next_a != nullptr;
   if (nr > 16) {
-    if (prefetch_a) {
-      stridedTile<MR, 2, kRowA, kCanPrefetchA>(kc, a, a_stride, b, b_rs, c, ldc, alpha, beta, k0, k1, next_a);
-    } else {
-      stridedTile<MR, 2, kRowA, false>(kc, a, a_stride, b, b_rs, c, ldc, alpha, beta, k0, k1, nullptr);
-    }
-  } else if (prefetch_a) {
-    stridedTile<MR, 1, kRowA, kCanPrefetchA>(kc, a, a_stride, b, b_rs, c, ldc, alpha, beta, k0, k1, next_a);
+    tile(Two{}, true, k0, k1);
   } else {
-    stridedTile<MR, 1, kRowA, false>(kc, a, a_stride, b, b_rs, c, ldc, alpha, beta, k0, k1, nullptr);
+    tile(One{}, true, k0, k1);
   }
 }
 
@@ -422,12 +421,12 @@ const GemmKernel& f32GemmKernelAvx512() {
                            // loses 10-15% at 1024^3, where the A panel's reuse across a wide
                            // B block pays for packing it.
                            stridedAvx512, 6.4e7, 64, ~std::size_t{0}, 1e9,
-                           // From 256 rows, depth blocks of up to 1024 by 128 columns
-                           // (gemm_tune, settings interleaved, Zen 5), against 512 x 256:
-                           // one thread n = 1000-2048 +1.5-2.5%, 32768x576x64 +7%, other
-                           // shapes within 1% either way; two threads n = 768-1024 +5-10%,
-                           // most others +1-7%. Fewer rows lose (128x784x512: one thread
-                           // -6%, its C stays in L2), and AVX2's 6x16 kernel loses 1-5%.
+                           // From 256 rows, depth blocks of up to 1024 by 128 columns,
+                           // against 512 x 256 (Zen 5, paired in one process): one thread
+                           // n = 1024 +1.2-1.7%, 1000 +0.9%, 2048 +0.4%, 32768x576x64
+                           // +9.5%; two threads n = 768-2048 +2-9%. Fewer rows lose
+                           // (128x784x512: one thread -6%, its C stays in L2), and AVX2's
+                           // 6x16 kernel loses 1-5% (gemm_tune sweeps).
                            /*deep_min_m=*/256, /*kc_deep=*/1024, /*nc_deep=*/128};
   return kernel;
 }

@@ -130,12 +130,13 @@ void multiplyPackedBlock(const GemmKernel& kern, const SgemmArgs& g, const float
   }
 }
 
-// Rows [m0, m1) x columns [n0, n1) of C, with m0 and n0 on the tile grid. With `packed_a`
-// (all of op(A) in packAForGemm's layout), A's blocks are read from it instead of packed here.
-void gemmRectangle(const GemmKernel& kern, const SgemmArgs& g, std::size_t m0, std::size_t m1,
-                   std::size_t n0, std::size_t n1, float* scratch, const float* packed_a = nullptr) {
+// Rows [m0, m1) x columns [n0, n1) of C, with m0 and n0 on the tile grid, blocked as `blk`
+// (gemmBlocking of the whole product). With `packed_a` (all of op(A) in packAForGemm's layout),
+// A's blocks are read from it instead of packed here.
+void gemmRectangle(const GemmKernel& kern, const GemmBlocking& blk, const SgemmArgs& g,
+                   std::size_t m0, std::size_t m1, std::size_t n0, std::size_t n1, float* scratch,
+                   const float* packed_a) {
   const std::size_t MR = kern.mr, NR = kern.nr;
-  const GemmBlocking blk = gemmBlocking(kern, g.m, g.k);
   const ScratchLayout layout = scratchLayout(kern, blk, m1 - m0, n1 - n0);
   float* a_pack = scratch;
   float* b_pack = a_pack + layout.a_floats;
@@ -173,17 +174,17 @@ void gemmRectangle(const GemmKernel& kern, const SgemmArgs& g, std::size_t m0, s
 // large share of the arithmetic.
 bool supPacksB(const SgemmArgs& g) { return g.trans_b; }
 
-std::size_t supScratchFloats(const GemmKernel& kern, const SgemmArgs& g, std::size_t n) {
+std::size_t supScratchFloats(const GemmKernel& kern, const GemmBlocking& blk, const SgemmArgs& g,
+                             std::size_t n) {
   if (!supPacksB(g)) return 0;
-  const GemmBlocking blk = gemmBlocking(kern, g.m, g.k);
   return roundUp(std::min(blk.nc, roundUp(n, kern.nr)), kern.nr) * blk.kc;
 }
 
-void gemmRectangleSup(const GemmKernel& kern, const SgemmArgs& g, std::size_t m0, std::size_t m1,
-                      std::size_t n0, std::size_t n1, float* scratch) {
+void gemmRectangleSup(const GemmKernel& kern, const GemmBlocking& blk, const SgemmArgs& g,
+                      std::size_t m0, std::size_t m1, std::size_t n0, std::size_t n1,
+                      float* scratch) {
   const std::size_t MR = kern.mr, NR = kern.nr;
   const bool pack_b = supPacksB(g);
-  const GemmBlocking blk = gemmBlocking(kern, g.m, g.k);
   for (std::size_t jc = n0; jc < n1; jc += blk.nc) {
     const std::size_t nc = std::min(blk.nc, n1 - jc);
     for (std::size_t pc = 0; pc < g.k; pc += blk.kc) {
@@ -255,20 +256,20 @@ bool useSup(const GemmKernel& kern, const SgemmArgs& g, double macs) {
 // Rows [m0, m1) x columns [n0, n1) on the path the shape chose, with this thread's scratch.
 bool runRectangle(const GemmKernel& kern, const SgemmArgs& g, bool sup, std::size_t m0,
                   std::size_t m1, std::size_t n0, std::size_t n1, const float* packed_a = nullptr) {
+  const GemmBlocking blk = gemmBlocking(kern, g.m, g.k);
   if (sup && packed_a == nullptr) {
-    const std::size_t floats = supScratchFloats(kern, g, n1 - n0);
+    const std::size_t floats = supScratchFloats(kern, blk, g, n1 - n0);
     float* scratch = nullptr;
     if (floats != 0) {
       scratch = threadScratch().reserve(floats);
       if (scratch == nullptr) return false;
     }
-    gemmRectangleSup(kern, g, m0, m1, n0, n1, scratch);
+    gemmRectangleSup(kern, blk, g, m0, m1, n0, n1, scratch);
     return true;
   }
-  const GemmBlocking blk = gemmBlocking(kern, g.m, g.k);
   float* scratch = threadScratch().reserve(scratchLayout(kern, blk, m1 - m0, n1 - n0).total);
   if (scratch == nullptr) return false;
-  gemmRectangle(kern, g, m0, m1, n0, n1, scratch, packed_a);
+  gemmRectangle(kern, blk, g, m0, m1, n0, n1, scratch, packed_a);
   return true;
 }
 
