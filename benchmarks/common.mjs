@@ -1,6 +1,6 @@
 // Shared pieces of the benchmark scripts: timing, statistics, machine description, peers.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
@@ -74,7 +74,7 @@ export function sampleSeconds(fn, seconds = 0.3) {
  * The FP32 FMA peak of this machine per ISA, from benchmarks/native/fma_peak.cc: every ISA,
  * best of 7 runs; or with `isa`, that one alone, best of `runs`.
  */
-export function measureFmaPeak(threads, { isa = null, runs = 7 } = {}) {
+export function measureFmaPeak(threads, { isa = null, runs = 7, cpu = null } = {}) {
   const src = path.join(benchDir, 'native', 'fma_peak.cc');
   const outDir = path.join(repoRoot, 'build', 'bench');
   const exe = path.join(outDir, 'fma_peak');
@@ -85,7 +85,52 @@ export function measureFmaPeak(threads, { isa = null, runs = 7 } = {}) {
     if (r.status !== 0) return null;
   }
   const args = isa ? [String(threads), isa, String(runs)] : [String(threads)];
+  if (cpu !== null) return JSON.parse(execFileSync('taskset', ['-c', String(cpu), exe, ...args], { encoding: 'utf8' }));
   return JSON.parse(execFileSync(exe, args, { encoding: 'utf8' }));
+}
+
+/**
+ * Moving whole processes between CPUs (every thread: `taskset -a -p`), for benchmarks whose
+ * one-thread rows should sample every core rather than whichever one the scheduler left the
+ * main thread on. Null when taskset is missing or the process may use only one CPU.
+ * `pin(pid, cpus)` sets the allowed CPUs of all of pid's threads; `cpus` is the list the
+ * process started with.
+ */
+export function cpuPinning() {
+  const status = (() => {
+    try {
+      return readFileSync('/proc/self/status', 'utf8');
+    } catch {
+      return '';
+    }
+  })();
+  const list = /^Cpus_allowed_list:\s*(\S+)/m.exec(status)?.[1];
+  if (!list || spawnSync('taskset', ['-V']).status !== 0) return null;
+  const cpus = list.split(',').flatMap((part) => {
+    const [lo, hi = lo] = part.split('-').map(Number);
+    return Array.from({ length: hi - lo + 1 }, (_, i) => lo + i);
+  });
+  if (cpus.length < 2) return null;
+  const pin = (pid, which) => {
+    execFileSync('taskset', ['-a', '-p', '-c', which.join(','), String(pid)], { stdio: 'ignore' });
+  };
+  try {
+    pin(process.pid, cpus);  // where affinity may not be changed (some containers), do without
+  } catch {
+    return null;
+  }
+  return { cpus, pin };
+}
+
+/** The CPU the calling thread last ran on (field 39 of /proc/thread-self/stat), or null. */
+export function currentCpu() {
+  try {
+    const stat = readFileSync('/proc/thread-self/stat', 'utf8');
+    // Fields after the command name (which may hold spaces) start at the last ')'.
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[36]);
+  } catch {
+    return null;
+  }
 }
 
 export function machineDescription(keel) {
@@ -139,6 +184,7 @@ export async function startPythonPeer(script, env = {}) {
   }
   return {
     available: true,
+    pid: child.pid,
     hello,
     async request(req) {
       child.stdin.write(JSON.stringify(req) + '\n');

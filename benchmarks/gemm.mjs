@@ -7,7 +7,7 @@
 // them the column says "missing".
 import { writeFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { benchDir, machineDescription, measureFmaPeak, median, parseBenchArgs, resultsPath, sampleSeconds, startPythonPeer } from './common.mjs';
+import { benchDir, cpuPinning, currentCpu, machineDescription, measureFmaPeak, median, parseBenchArgs, resultsPath, sampleSeconds, startPythonPeer } from './common.mjs';
 
 const keel = await import('../dist/index.js');
 
@@ -90,25 +90,51 @@ console.log(`FMA peak (${machine.isa}): ${threadCounts.map((t) => `${isaPeak(t)?
 // rather than packed into a few seconds: on a shared machine a disturbed phase lasts seconds
 // (a neighbour loading the memory system), and with a row's rounds back to back one such phase
 // could take every sample of the row. The percentage of the peak is against the highest FMA
-// rate measured anywhere in the run (before the first round and after each one), which is
-// stricter than a peak from the row's own moment: the FMA loop's rate drifts on a shared VM
-// (201-228 GFLOP/s on one thread within an hour on the Zen 5 dev VM).
-const cells = shapes.flatMap((shape) => threadCounts.map((threads) => ({ shape, threads, keelTimes: [], peerTimes: [] })));
+// rate measured anywhere in the run (before the first round and after each one, on every CPU),
+// which is stricter than a peak from the row's own moment: the FMA loop's rate drifts on a
+// shared VM (201-228 GFLOP/s on one thread within an hour on the Zen 5 dev VM).
+//
+// The one-thread rows take their rounds on each CPU in turn, Keel and the peer on the same one
+// (taskset, every thread of both processes; the two-thread rows get all CPUs back). On the dev
+// VM one vCPU at a time is at times slowed, for minutes, by something outside the VM (a loop
+// streaming 64 MiB on the other vCPU does not do it): pinned in the same minute, n = 512 ran at
+// 167 GFLOP/s on one and 195 on the other, OpenBLAS at 88 and 97, the FMA loop at 200 and 210.
+// The scheduler leaves the main thread where it is, so unpinned a row
+// could take every sample on the slowed CPU (whole runs came out 84-86% of the peak at
+// n = 512-2048, others 92-94%, same build). Each row's best sample per CPU is kept too.
+const pinning = cpuPinning();
+const cells = shapes.flatMap((shape, s) => threadCounts.map((threads) => ({ shape, s, threads, keelTimes: [], peerTimes: [], bestByCpu: {} })));
 const peakSeen = Object.fromEntries(threadCounts.map((t) => [t, isaPeak(t) ?? 0]));
+const peakByCpu = {};
 const notePeaks = async () => {
   for (const t of threadCounts) {
-    // Settled first: OpenBLAS's spinning threads would lower the peak too.
-    await settle();
-    const p = measureFmaPeak(t, { isa: machine.isa })?.[machine.isa];
-    if (p) peakSeen[t] = Math.max(peakSeen[t], p);
+    for (const cpu of t === 1 && pinning ? pinning.cpus : [null]) {
+      // Settled first: OpenBLAS's spinning threads would lower the peak too.
+      await settle();
+      const p = measureFmaPeak(t, { isa: machine.isa, cpu })?.[machine.isa];
+      if (!p) continue;
+      peakSeen[t] = Math.max(peakSeen[t], p);
+      if (cpu !== null) peakByCpu[cpu] = Math.max(peakByCpu[cpu] ?? 0, p);
+    }
   }
+};
+const pinBoth = (cpus) => {
+  pinning.pin(process.pid, cpus);
+  if (numpy.available) pinning.pin(numpy.pid, cpus);
 };
 for (let r = 0; r < rounds; r++) {
   for (const [i, cell] of cells.entries()) {
     const { shape, threads } = cell;
+    const cpu = pinning && threads === 1 ? pinning.cpus[(r + cell.s) % pinning.cpus.length] : null;
+    if (pinning) pinBoth(cpu === null ? pinning.cpus : [cpu]);
     const keelTurn = async () => {
       await settle();
-      cell.keelTimes.push(...keelSamples(shape, threads, operandSets(shape)));
+      const times = keelSamples(shape, threads, operandSets(shape));
+      cell.keelTimes.push(...times);
+      if (cpu !== null) {
+        const ranOn = currentCpu() ?? cpu;
+        cell.bestByCpu[ranOn] = Math.min(cell.bestByCpu[ranOn] ?? Infinity, ...times);
+      }
     };
     const peerTurn = async () => {
       if (!numpy.available) return;
@@ -124,6 +150,7 @@ for (let r = 0; r < rounds; r++) {
       await keelTurn();
     }
   }
+  if (pinning) pinBoth(pinning.cpus);
   await notePeaks();
   console.log(`round ${r + 1}/${rounds} done; FMA peak so far ${threadCounts.map((t) => `${peakSeen[t].toFixed(0)} (${t}T)`).join(', ')}`);
 }
@@ -138,10 +165,11 @@ for (const t of threadCounts) {
 }
 keel.setNumThreads(keel.cpuInfo().availableCpus);
 console.log(`FMA peak over the whole run (${machine.isa}): ${threadCounts.map((t) => `${peakSeen[t].toFixed(0)} GFLOP/s at ${t} thread(s)`).join(', ')}`);
+if (pinning) console.log(`one-thread FMA peak by CPU: ${Object.entries(peakByCpu).map(([c, p]) => `cpu ${c} ${p.toFixed(0)}`).join(', ')}`);
 
 const results = [];
 const rows = [];
-for (const { shape, threads, keelTimes, peerTimes } of cells) {
+for (const { shape, threads, keelTimes, peerTimes, bestByCpu } of cells) {
   const flops = 2 * shape.m * shape.n * shape.k;
   const keelGflops = flops / median(keelTimes) / 1e9;
   // Against the peak, Keel's best sample: like the peak, what the kernel does when the shared
@@ -150,7 +178,11 @@ for (const { shape, threads, keelTimes, peerTimes } of cells) {
   const keelBestGflops = flops / Math.min(...keelTimes) / 1e9;
   const peerGflops = peerTimes.length ? flops / median(peerTimes) / 1e9 : null;
   const runPeak = peakSeen[threads] || null;
-  results.push({ framework: 'keel', workload: `sgemm ${shape.name}`, threads, metric: 'GFLOP/s', value: keelGflops, best: keelBestGflops, fmaPeak: runPeak });
+  const bestGflopsByCpu = Object.fromEntries(Object.entries(bestByCpu).map(([c, t]) => [c, flops / t / 1e9]));
+  results.push({
+    framework: 'keel', workload: `sgemm ${shape.name}`, threads, metric: 'GFLOP/s', value: keelGflops, best: keelBestGflops, fmaPeak: runPeak,
+    ...(Object.keys(bestGflopsByCpu).length ? { bestByCpu: bestGflopsByCpu } : {}),
+  });
   if (peerGflops !== null) results.push({ framework: 'numpy-openblas', workload: `sgemm ${shape.name}`, threads, metric: 'GFLOP/s', value: peerGflops });
   const row = {
     shape: shape.name,
@@ -161,8 +193,13 @@ for (const { shape, threads, keelTimes, peerTimes } of cells) {
     best: keelBestGflops.toFixed(1),
     peak: runPeak ? `${((100 * keelBestGflops) / runPeak).toFixed(0)}%` : '?',
   };
+  // Per CPU, against the run's peak as the headline is (not the CPU's own, which is lower on a
+  // slowed one and would flatter it).
+  const byCpu = runPeak && Object.keys(bestGflopsByCpu).length
+    ? `  by cpu: ${Object.entries(bestGflopsByCpu).map(([c, g]) => `${c} ${((100 * g) / runPeak).toFixed(0)}%`).join(', ')}`
+    : '';
   rows.push(row);
-  console.log(`${row.shape.padEnd(42)} ${String(threads).padStart(2)}T  keel ${row.keel.padStart(7)}  openblas ${row.openblas.padStart(7)}  ratio ${row.ratio.padStart(5)}  best ${row.best.padStart(7)} (${row.peak})`);
+  console.log(`${row.shape.padEnd(42)} ${String(threads).padStart(2)}T  keel ${row.keel.padStart(7)}  openblas ${row.openblas.padStart(7)}  ratio ${row.ratio.padStart(5)}  best ${row.best.padStart(7)} (${row.peak})${byCpu}`);
 }
 
 const table = [
@@ -173,5 +210,5 @@ const table = [
 console.log(`\n${table}`);
 
 const out = resultsPath('gemm', { quick, filter });
-writeFileSync(out, JSON.stringify({ machine: { ...machine, fmaPeakGflops: peak, peer: blasName }, results }, null, 2) + '\n');
+writeFileSync(out, JSON.stringify({ machine: { ...machine, fmaPeakGflops: peak, fmaPeakByCpu: peakByCpu, peer: blasName }, results }, null, 2) + '\n');
 console.log(`\nraw figures: ${path.relative(process.cwd(), out)}`);
