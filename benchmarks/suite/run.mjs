@@ -242,7 +242,11 @@ for (let rep = 0; rep < options.repeats; rep++) {
       r.calls.push(reply.calls);
       if (reply.check !== undefined) { r.check = reply.check; checkAgainstKeel(r); }
       parts.push(`${inst.id} ${fmt(metricValue(c.workload, reply.perCall))}`);
-      await sleep(5); // let the previous worker's spinning threads wind down
+      // Let the previous worker's idle threads wind down before the next one measures:
+      // OpenBLAS's spin for about 2^28 cycles after a call (THREAD_TIMEOUT), some 80 ms here,
+      // and bench:gemm measured Keel's one-thread n = 1024 beside them at 161 GFLOP/s
+      // against 188 after a pause.
+      await sleep(150);
     }
     if (rep === 0 || options.verbose) log(`  ${caseKey(c).padEnd(34)} ${c.workload.metric.padEnd(9)} ${parts.join(' | ')}`);
   }
