@@ -37,17 +37,23 @@ TEST_CASE("col2im: the AVX-512 kernel adds what the reference adds, bit for bit"
     s.ho = convOutputSize(g.h, g.kh, g.sh, g.ph, g.dh);
     s.wo = convOutputSize(g.w, g.kw, 1, g.pw, g.dw);
     CHECK(s.ho > 0 && s.wo > 0);
-    // Exact-size buffers: ASan checks the plain accesses past either end; a wrong lane mask shows
-    // in the bit-for-bit comparison.
-    std::vector<float> col(g.c * g.kh * g.kw * s.ho * s.wo);
-    for (auto& v : col) v = d(rng);
-    std::vector<float> start(g.c * g.h * g.w);
-    for (auto& v : start) v = d(rng);
-    std::vector<float> want = start, got = start;
-    col2im(want.data(), col.data(), g.c, s);
-    f32_col2im_stride1__avx512(got.data(), col.data(), g.c, s);
-    CHECK_MSG(std::memcmp(want.data(), got.data(), want.size() * sizeof(float)) == 0,
-              "col2im differs for c=" + std::to_string(g.c) + " h=" + std::to_string(g.h) + " w=" + std::to_string(g.w));
+    // Rows packed tight, and rows further apart than a plane (as colStride pads them).
+    const std::size_t plane = s.ho * s.wo;
+    for (std::size_t ld : {plane, plane + 5}) {
+      // Exact-size buffers: ASan checks the plain accesses past either end; a wrong lane mask
+      // shows in the bit-for-bit comparison. Values in the gaps between rows would show too.
+      const std::size_t rows = g.c * g.kh * g.kw;
+      std::vector<float> col((rows - 1) * ld + plane);
+      for (auto& v : col) v = d(rng);
+      std::vector<float> start(g.c * g.h * g.w);
+      for (auto& v : start) v = d(rng);
+      std::vector<float> want = start, got = start;
+      col2im(want.data(), col.data(), ld, g.c, s);
+      f32_col2im_stride1__avx512(got.data(), col.data(), ld, g.c, s);
+      CHECK_MSG(std::memcmp(want.data(), got.data(), want.size() * sizeof(float)) == 0,
+                "col2im differs for c=" + std::to_string(g.c) + " h=" + std::to_string(g.h) + " w=" + std::to_string(g.w) +
+                    " ld=" + std::to_string(ld));
+    }
   }
 }
 #endif

@@ -133,25 +133,18 @@ std::vector<Isa> convIsas() {
   return out;
 }
 
-TEST_CASE("stride-1 convolutions (the direct kernels) match naive loops under every ISA, bit-identical across threads") {
-  std::mt19937 rng(17);
+// Forward, input gradient and weight gradient against naive loops in double, under every ISA
+// the machine runs, and bit-identical across 1-3 threads.
+void checkConvAgainstNaive(const std::vector<Conv2dShape>& shapes, std::mt19937& rng) {
   const Isa saved = activeIsa();
-  // LeNet's layers, paddings 0..k-1, dilation, odd widths, one row, 1 and 32 channels, and
-  // one just past the direct path's channel limit (33) for comparison.
-  const Conv2dShape shapes[] = {
-      convShape(9, 1, 28, 28, 6, 5, 1, 2, 1, 1),  convShape(9, 6, 14, 14, 16, 5, 1, 0, 1, 1),
-      convShape(5, 3, 7, 11, 5, 3, 1, 1, 1, 1),   convShape(3, 2, 9, 6, 9, 3, 1, 2, 1, 1),
-      convShape(2, 4, 10, 9, 3, 3, 1, 2, 2, 1),   convShape(4, 32, 6, 5, 32, 3, 1, 1, 1, 1),
-      convShape(2, 5, 1, 17, 7, 1, 1, 0, 1, 1),   convShape(2, 33, 5, 5, 33, 3, 1, 1, 1, 1),
-      convShape(6, 2, 5, 5, 1, 5, 1, 4, 1, 1),
-  };
   for (Conv2dShape s : shapes) {
     if (s.kh == 1) {  // a 1 x k kernel: not pointwise, height 1
       s.kw = 5;
       s.pw = 2;
       s.wo = convOutputSize(s.w, s.kw, s.sw, s.pw, s.dw);
     }
-    auto x = randomVector(s.n * s.c * s.h * s.w, rng), w = randomVector(s.o * s.c * s.kh * s.kw, rng), b = randomVector(s.o, rng);
+    auto x = randomVector(s.n * s.c * s.h * s.w, rng), w = randomVector(s.o * (s.c / s.groups) * s.kh * s.kw, rng),
+         b = randomVector(s.o, rng);
     auto g = randomVector(s.n * s.o * s.ho * s.wo, rng);
     const auto want = naiveConv(x, w, b, s);
     std::vector<double> want_gx, want_gw;
@@ -189,6 +182,32 @@ TEST_CASE("stride-1 convolutions (the direct kernels) match naive loops under ev
   }
   setActiveIsa(saved);
   setNumThreads(2);
+}
+
+TEST_CASE("stride-1 convolutions (the direct kernels) match naive loops under every ISA, bit-identical across threads") {
+  std::mt19937 rng(17);
+  // LeNet's layers, paddings 0..k-1, dilation, odd widths, one row, 1 and 32 channels, and
+  // one just past the direct path's channel limit (33) for comparison.
+  const std::vector<Conv2dShape> shapes = {
+      convShape(9, 1, 28, 28, 6, 5, 1, 2, 1, 1),  convShape(9, 6, 14, 14, 16, 5, 1, 0, 1, 1),
+      convShape(5, 3, 7, 11, 5, 3, 1, 1, 1, 1),   convShape(3, 2, 9, 6, 9, 3, 1, 2, 1, 1),
+      convShape(2, 4, 10, 9, 3, 3, 1, 2, 2, 1),   convShape(4, 32, 6, 5, 32, 3, 1, 1, 1, 1),
+      convShape(2, 5, 1, 17, 7, 1, 1, 0, 1, 1),   convShape(2, 33, 5, 5, 33, 3, 1, 1, 1, 1),
+      convShape(6, 2, 5, 5, 1, 5, 1, 4, 1, 1),
+  };
+  checkConvAgainstNaive(shapes, rng);
+}
+
+TEST_CASE("im2col convolutions on planes of a multiple of 512 (column rows padded) match naive loops") {
+  std::mt19937 rng(23);
+  // colStride pads the column matrix's rows past these planes: forward and both gradients on
+  // the im2col path (33+ channels, groups, stride 2), the AVX-512 col2im and the reference one.
+  const std::vector<Conv2dShape> shapes = {
+      convShape(2, 33, 16, 32, 33, 3, 1, 1, 1, 1),  // 16 x 32 = 512, stride 1
+      convShape(1, 3, 32, 64, 35, 3, 2, 1, 1, 1),   // stride 2 onto 16 x 32
+      convShape(2, 4, 32, 32, 34, 3, 1, 1, 1, 2),   // 32 x 32 = 1024, two groups
+  };
+  checkConvAgainstNaive(shapes, rng);
 }
 
 TEST_CASE("conv2d is bit-identical across thread counts") {

@@ -25,8 +25,7 @@ inline __mmask16 lanes(std::ptrdiff_t lo, std::ptrdiff_t hi) {  // bits [lo, hi)
 
 }  // namespace
 
-void f32_col2im_stride1__avx512(float* x, const float* col, std::size_t cg, const Conv2dShape& s) {
-  const std::size_t plane = s.ho * s.wo;
+void f32_col2im_stride1__avx512(float* x, const float* col, std::size_t ld, std::size_t cg, const Conv2dShape& s) {
   const std::ptrdiff_t wo = static_cast<std::ptrdiff_t>(s.wo);
   // Per stretch of 16 input columns and kernel column kj: the lanes that some output column
   // feeds, and how far the output row is shifted against the input row. The same for every
@@ -54,7 +53,7 @@ void f32_col2im_stride1__avx512(float* x, const float* col, std::size_t cg, cons
   }
   for (std::size_t c = 0; c < cg; c++) {
     float* xc = x + c * s.h * s.w;
-    const float* col_c = col + c * s.kh * s.kw * plane;  // row (ki, kj) at (ki * kw + kj) * plane
+    const float* col_c = col + c * s.kh * s.kw * ld;  // row (ki, kj) at (ki * kw + kj) * ld
     for (std::size_t ih = 0; ih < s.h; ih++) {
       float* dst = xc + ih * s.w;
       for (std::size_t q = 0; q < chunks; q++) {
@@ -66,12 +65,12 @@ void f32_col2im_stride1__avx512(float* x, const float* col, std::size_t cg, cons
         for (std::size_t ki = 0; ki < s.kh; ki++) {
           const std::ptrdiff_t oh = rows[ih * s.kh + ki];
           if (oh < 0) continue;
-          const float* src = col_c + ki * s.kw * plane + static_cast<std::size_t>(oh) * s.wo;
+          const float* src = col_c + ki * s.kw * ld + static_cast<std::size_t>(oh) * s.wo;
           for (std::size_t kj = 0; kj < s.kw; kj++) {
             const __mmask16 m = masks[q * s.kw + kj];
             // Masked-off lanes are not accessed, so the base may point before the row.
             const float* p = reinterpret_cast<const float*>(
-                reinterpret_cast<std::uintptr_t>(src + kj * plane) +
+                reinterpret_cast<std::uintptr_t>(src + kj * ld) +
                 static_cast<std::uintptr_t>((base - shifts[kj]) * static_cast<std::ptrdiff_t>(sizeof(float))));
             acc = _mm512_mask_add_ps(acc, m, acc, _mm512_maskz_loadu_ps(m, p));
           }

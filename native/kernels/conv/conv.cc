@@ -230,13 +230,17 @@ std::size_t convOutputSize(std::size_t in, std::size_t k, std::size_t stride, st
   return (in + 2 * pad - span) / stride + 1;
 }
 
-void im2col(float* col, const float* x, std::size_t cg, const Conv2dShape& s) {
+std::size_t colStride(const Conv2dShape& s) {
   const std::size_t plane = s.ho * s.wo;
+  return plane % 512 == 0 ? plane + 16 : plane;
+}
+
+void im2col(float* col, std::size_t ld, const float* x, std::size_t cg, const Conv2dShape& s) {
   for (std::size_t c = 0; c < cg; c++) {
     const float* xc = x + c * s.h * s.w;
     for (std::size_t ki = 0; ki < s.kh; ki++) {
       for (std::size_t kj = 0; kj < s.kw; kj++) {
-        float* row = col + ((c * s.kh + ki) * s.kw + kj) * plane;
+        float* row = col + ((c * s.kh + ki) * s.kw + kj) * ld;
         const std::ptrdiff_t off_h = static_cast<std::ptrdiff_t>(ki * s.dh) - static_cast<std::ptrdiff_t>(s.ph);
         const std::ptrdiff_t off_w = static_cast<std::ptrdiff_t>(kj * s.dw) - static_cast<std::ptrdiff_t>(s.pw);
         // The output columns whose input column lies inside the image: [ow0, ow1).
@@ -264,13 +268,12 @@ void im2col(float* col, const float* x, std::size_t cg, const Conv2dShape& s) {
   }
 }
 
-void col2im(float* x, const float* col, std::size_t cg, const Conv2dShape& s) {
-  const std::size_t plane = s.ho * s.wo;
+void col2im(float* x, const float* col, std::size_t ld, std::size_t cg, const Conv2dShape& s) {
   for (std::size_t c = 0; c < cg; c++) {
     float* xc = x + c * s.h * s.w;
     for (std::size_t ki = 0; ki < s.kh; ki++) {
       for (std::size_t kj = 0; kj < s.kw; kj++) {
-        const float* row = col + ((c * s.kh + ki) * s.kw + kj) * plane;
+        const float* row = col + ((c * s.kh + ki) * s.kw + kj) * ld;
         const std::ptrdiff_t off_h = static_cast<std::ptrdiff_t>(ki * s.dh) - static_cast<std::ptrdiff_t>(s.ph);
         const std::ptrdiff_t off_w = static_cast<std::ptrdiff_t>(kj * s.dw) - static_cast<std::ptrdiff_t>(s.pw);
         std::size_t ow0 = 0, ow1 = s.wo;
@@ -298,20 +301,22 @@ bool conv2dForward(float* out, const float* x, const float* w, const float* bias
   const std::size_t cg = s.c / s.groups, og = s.o / s.groups;
   const std::size_t kdim = cg * s.kh * s.kw, plane = s.ho * s.wo;
   const bool pointwise = isPointwise(s);
+  const std::size_t ld = colStride(s);
   return forSamples(s.n, [&](std::size_t n, std::size_t threads) {
     float* col = nullptr;
-    if (!pointwise && (col = colScratch().reserve(kdim * plane)) == nullptr) return false;
+    if (!pointwise && (col = colScratch().reserve(kdim * ld)) == nullptr) return false;
     for (std::size_t g = 0; g < s.groups; g++) {
       const float* xg = x + (n * s.c + g * cg) * s.h * s.w;
       float* og_out = out + (n * s.o + g * og) * plane;
-      if (!pointwise) im2col(col, xg, cg, s);
+      if (!pointwise) im2col(col, ld, xg, cg, s);
       float beta = 0.0f;
       if (bias != nullptr) {
         // Seed C with the bias so the GEMM adds onto it (beta = 1).
         for (std::size_t oc = 0; oc < og; oc++) std::fill(og_out + oc * plane, og_out + (oc + 1) * plane, bias[g * og + oc]);
         beta = 1.0f;
       }
-      if (!sgemm(false, false, og, plane, kdim, w + g * og * kdim, kdim, pointwise ? xg : col, plane, beta, og_out, plane, threads)) {
+      if (!sgemm(false, false, og, plane, kdim, w + g * og * kdim, kdim, pointwise ? xg : col, pointwise ? plane : ld, beta,
+                 og_out, plane, threads)) {
         return false;
       }
     }
@@ -324,9 +329,10 @@ bool conv2dBackwardInput(float* grad_x, const float* grad_out, const float* w, c
   const std::size_t cg = s.c / s.groups, og = s.o / s.groups;
   const std::size_t kdim = cg * s.kh * s.kw, plane = s.ho * s.wo;
   const bool pointwise = isPointwise(s);
+  const std::size_t ld = colStride(s);
   return forSamples(s.n, [&](std::size_t n, std::size_t threads) {
     float* col = nullptr;
-    if (!pointwise && (col = colScratch().reserve(kdim * plane)) == nullptr) return false;
+    if (!pointwise && (col = colScratch().reserve(kdim * ld)) == nullptr) return false;
     for (std::size_t g = 0; g < s.groups; g++) {
       float* xg = grad_x + (n * s.c + g * cg) * s.h * s.w;
       const float* go = grad_out + (n * s.o + g * og) * plane;
@@ -335,15 +341,15 @@ bool conv2dBackwardInput(float* grad_x, const float* grad_out, const float* w, c
         if (!sgemm(true, false, kdim, plane, og, w + g * og * kdim, kdim, go, plane, 0.0f, xg, plane, threads)) return false;
         continue;
       }
-      if (!sgemm(true, false, kdim, plane, og, w + g * og * kdim, kdim, go, plane, 0.0f, col, plane, threads)) return false;
+      if (!sgemm(true, false, kdim, plane, og, w + g * og * kdim, kdim, go, plane, 0.0f, col, ld, threads)) return false;
       std::memset(xg, 0, cg * s.h * s.w * sizeof(float));
 #if defined(__x86_64__) || defined(_M_X64)
       if (s.sw == 1 && activeIsa() == Isa::kAvx512) {
-        f32_col2im_stride1__avx512(xg, col, cg, s);
+        f32_col2im_stride1__avx512(xg, col, ld, cg, s);
         continue;
       }
 #endif
-      col2im(xg, col, cg, s);
+      col2im(xg, col, ld, cg, s);
     }
     return true;
   });
@@ -354,6 +360,7 @@ bool conv2dBackwardWeight(float* grad_w, float* grad_bias, const float* grad_out
   const std::size_t kdim = cg * s.kh * s.kw, plane = s.ho * s.wo;
   const std::size_t wsize = s.o * kdim;
   const bool pointwise = isPointwise(s);
+  const std::size_t ld = colStride(s);
   // Samples are cut into fixed runs of kSamplesPerPartial (whatever the thread count); each run
   // sums its samples in order into its own partial gradient, in parallel, and the partials are
   // added in run order. The result depends on the batch only, never on the threads.
@@ -406,7 +413,7 @@ bool conv2dBackwardWeight(float* grad_w, float* grad_bias, const float* grad_out
     float* dst = runs > 1 ? partials + r * wsize : grad_w;
     float* col = nullptr;
     if (!pointwise) {
-      col = colScratch().reserve(kdim * plane);
+      col = colScratch().reserve(kdim * ld);
       if (col == nullptr) {
         ok.store(false);
         return;
@@ -417,9 +424,9 @@ bool conv2dBackwardWeight(float* grad_w, float* grad_bias, const float* grad_out
       for (std::size_t g = 0; g < s.groups; g++) {
         const float* xg = x + (n * s.c + g * cg) * s.h * s.w;
         const float* go = grad_out + (n * s.o + g * og) * plane;
-        if (!pointwise) im2col(col, xg, cg, s);
+        if (!pointwise) im2col(col, ld, xg, cg, s);
         // dW (og x kdim) += grad_out (og x plane) times col^T (plane x kdim)
-        if (!sgemm(false, true, og, kdim, plane, go, plane, pointwise ? xg : col, plane, n == n0 ? 0.0f : 1.0f,
+        if (!sgemm(false, true, og, kdim, plane, go, plane, pointwise ? xg : col, pointwise ? plane : ld, n == n0 ? 0.0f : 1.0f,
                   dst + g * og * kdim, kdim, threads)) {
           ok.store(false);
           return;
