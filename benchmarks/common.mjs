@@ -106,10 +106,19 @@ export function cpuPinning() {
   })();
   const list = /^Cpus_allowed_list:\s*(\S+)/m.exec(status)?.[1];
   if (!list || spawnSync('taskset', ['-V']).status !== 0) return null;
-  const cpus = list.split(',').flatMap((part) => {
+  const parse = (text) => text.trim().split(',').flatMap((part) => {
     const [lo, hi = lo] = part.split('-').map(Number);
     return Array.from({ length: hi - lo + 1 }, (_, i) => lo + i);
   });
+  // The allowed list may name CPUs that are not online (hot-plug slots on some VMs); pinning
+  // to one of those fails.
+  let online = null;
+  try {
+    online = new Set(parse(readFileSync('/sys/devices/system/cpu/online', 'utf8')));
+  } catch {
+    // no sysfs: take the allowed list as it is
+  }
+  const cpus = parse(list).filter((c) => !online || online.has(c));
   if (cpus.length < 2) return null;
   const pin = (pid, which) => {
     execFileSync('taskset', ['-a', '-p', '-c', which.join(','), String(pid)], { stdio: 'ignore' });

@@ -90,7 +90,8 @@ console.log(`FMA peak (${machine.isa}): ${threadCounts.map((t) => `${isaPeak(t)?
 // rather than packed into a few seconds: on a shared machine a disturbed phase lasts seconds
 // (a neighbour loading the memory system), and with a row's rounds back to back one such phase
 // could take every sample of the row. The percentage of the peak is against the highest FMA
-// rate measured anywhere in the run (before the first round and after each one, on every CPU),
+// rate measured anywhere in the run (before the first round, after each one on every CPU the
+// round pinned a row to, and at the end),
 // which is stricter than a peak from the row's own moment: the FMA loop's rate drifts on a
 // shared VM (201-228 GFLOP/s on one thread within an hour on the Zen 5 dev VM).
 //
@@ -106,9 +107,9 @@ const pinning = cpuPinning();
 const cells = shapes.flatMap((shape, s) => threadCounts.map((threads) => ({ shape, s, threads, keelTimes: [], peerTimes: [], bestByCpu: {} })));
 const peakSeen = Object.fromEntries(threadCounts.map((t) => [t, isaPeak(t) ?? 0]));
 const peakByCpu = {};
-const notePeaks = async () => {
+const notePeaks = async (cpusUsed) => {
   for (const t of threadCounts) {
-    for (const cpu of t === 1 && pinning ? pinning.cpus : [null]) {
+    for (const cpu of t === 1 && cpusUsed.size ? [...cpusUsed] : [null]) {
       // Settled first: OpenBLAS's spinning threads would lower the peak too.
       await settle();
       const p = measureFmaPeak(t, { isa: machine.isa, cpu })?.[machine.isa];
@@ -123,9 +124,11 @@ const pinBoth = (cpus) => {
   if (numpy.available) pinning.pin(numpy.pid, cpus);
 };
 for (let r = 0; r < rounds; r++) {
+  const cpusUsed = new Set();
   for (const [i, cell] of cells.entries()) {
     const { shape, threads } = cell;
     const cpu = pinning && threads === 1 ? pinning.cpus[(r + cell.s) % pinning.cpus.length] : null;
+    if (cpu !== null) cpusUsed.add(cpu);
     if (pinning) pinBoth(cpu === null ? pinning.cpus : [cpu]);
     const keelTurn = async () => {
       await settle();
@@ -151,7 +154,7 @@ for (let r = 0; r < rounds; r++) {
     }
   }
   if (pinning) pinBoth(pinning.cpus);
-  await notePeaks();
+  await notePeaks(cpusUsed);
   console.log(`round ${r + 1}/${rounds} done; FMA peak so far ${threadCounts.map((t) => `${peakSeen[t].toFixed(0)} (${t}T)`).join(', ')}`);
 }
 

@@ -206,6 +206,7 @@ TEST_CASE("im2col convolutions on planes of a multiple of 512 (column rows padde
       convShape(2, 33, 16, 32, 33, 3, 1, 1, 1, 1),  // 16 x 32 = 512, stride 1
       convShape(1, 3, 32, 64, 35, 3, 2, 1, 1, 1),   // stride 2 onto 16 x 32
       convShape(2, 4, 32, 32, 34, 3, 1, 1, 1, 2),   // 32 x 32 = 1024, two groups
+      convShape(1, 3, 32, 64, 35, 1, 2, 0, 1, 1),   // widened to 1x5 by the loop; stride 2 onto 16 x 32
   };
   checkConvAgainstNaive(shapes, rng);
 }

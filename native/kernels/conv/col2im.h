@@ -9,8 +9,8 @@
 
 namespace keel {
 
-// x (cg, h, w) += col2im(col) for s.sw == 1, bit for bit what col2im() adds: every element of
-// x receives the contributions of taps (ki, kj) in that order.
+// x (cg, h, w) += col2im(col) for s.sw == 1 (col's rows `ld` apart), bit for bit what col2im()
+// adds: every element of x receives the contributions of taps (ki, kj) in that order.
 using Col2imStride1Fn = void (*)(float* x, const float* col, std::size_t ld, std::size_t cg, const Conv2dShape& s);
 
 #if defined(__x86_64__) || defined(_M_X64)

@@ -37,7 +37,8 @@ std::size_t colStride(const Conv2dShape& s);
 // The column matrix of one sample and group: col (cg*kh*kw rows, ho*wo columns, rows `ld`
 // apart) from x (cg, h, w).
 void im2col(float* col, std::size_t ld, const float* x, std::size_t cg, const Conv2dShape& s);
-// The adjoint: x (cg, h, w) += col scattered back (x must be zeroed by the caller first).
+// The adjoint: x (cg, h, w) += col (rows `ld` apart) scattered back (x must be zeroed by the
+// caller first).
 void col2im(float* x, const float* col, std::size_t ld, std::size_t cg, const Conv2dShape& s);
 
 }  // namespace keel
