@@ -85,8 +85,8 @@ export function measureFmaPeak(threads, { isa = null, runs = 7, cpu = null } = {
     if (r.status !== 0) return null;
   }
   const args = isa ? [String(threads), isa, String(runs)] : [String(threads)];
-  if (cpu !== null) return JSON.parse(execFileSync('taskset', ['-c', String(cpu), exe, ...args], { encoding: 'utf8' }));
-  return JSON.parse(execFileSync(exe, args, { encoding: 'utf8' }));
+  const [cmd, argv] = cpu === null ? [exe, args] : ['taskset', ['-c', String(cpu), exe, ...args]];
+  return JSON.parse(execFileSync(cmd, argv, { encoding: 'utf8' }));
 }
 
 /**

@@ -91,18 +91,18 @@ console.log(`FMA peak (${machine.isa}): ${threadCounts.map((t) => `${isaPeak(t)?
 // (a neighbour loading the memory system), and with a row's rounds back to back one such phase
 // could take every sample of the row. The percentage of the peak is against the highest FMA
 // rate measured anywhere in the run (before the first round, after each one on every CPU the
-// round pinned a row to, and at the end),
-// which is stricter than a peak from the row's own moment: the FMA loop's rate drifts on a
-// shared VM (201-228 GFLOP/s on one thread within an hour on the Zen 5 dev VM).
+// round pinned a row to, and at the end), which is stricter than a peak from the row's own
+// moment: the FMA loop's rate drifts on a shared VM (201-228 GFLOP/s on one thread within an
+// hour on the Zen 5 dev VM).
 //
 // The one-thread rows take their rounds on each CPU in turn, Keel and the peer on the same one
 // (taskset, every thread of both processes; the two-thread rows get all CPUs back). On the dev
 // VM one vCPU at a time is at times slowed, for minutes, by something outside the VM (a loop
 // streaming 64 MiB on the other vCPU does not do it): pinned in the same minute, n = 512 ran at
 // 167 GFLOP/s on one and 195 on the other, OpenBLAS at 88 and 97, the FMA loop at 200 and 210.
-// The scheduler leaves the main thread where it is, so unpinned a row
-// could take every sample on the slowed CPU (whole runs came out 84-86% of the peak at
-// n = 512-2048, others 92-94%, same build). Each row's best sample per CPU is kept too.
+// The scheduler leaves the main thread where it is, so unpinned a row could take every sample
+// on the slowed CPU (whole runs came out 84-86% of the peak at n = 512-2048, others 92-94%,
+// same build). Each row's best sample per CPU is kept too.
 const pinning = cpuPinning();
 const cells = shapes.flatMap((shape, s) => threadCounts.map((threads) => ({ shape, s, threads, keelTimes: [], peerTimes: [], bestByCpu: {} })));
 const peakSeen = Object.fromEntries(threadCounts.map((t) => [t, isaPeak(t) ?? 0]));

@@ -301,7 +301,7 @@ bool conv2dForward(float* out, const float* x, const float* w, const float* bias
   const std::size_t cg = s.c / s.groups, og = s.o / s.groups;
   const std::size_t kdim = cg * s.kh * s.kw, plane = s.ho * s.wo;
   const bool pointwise = isPointwise(s);
-  const std::size_t ld = colStride(s);
+  const std::size_t ld = pointwise ? plane : colStride(s);  // of B: the input itself when pointwise
   return forSamples(s.n, [&](std::size_t n, std::size_t threads) {
     float* col = nullptr;
     if (!pointwise && (col = colScratch().reserve(kdim * ld)) == nullptr) return false;
@@ -315,8 +315,7 @@ bool conv2dForward(float* out, const float* x, const float* w, const float* bias
         for (std::size_t oc = 0; oc < og; oc++) std::fill(og_out + oc * plane, og_out + (oc + 1) * plane, bias[g * og + oc]);
         beta = 1.0f;
       }
-      if (!sgemm(false, false, og, plane, kdim, w + g * og * kdim, kdim, pointwise ? xg : col, pointwise ? plane : ld, beta,
-                 og_out, plane, threads)) {
+      if (!sgemm(false, false, og, plane, kdim, w + g * og * kdim, kdim, pointwise ? xg : col, ld, beta, og_out, plane, threads)) {
         return false;
       }
     }
@@ -360,7 +359,7 @@ bool conv2dBackwardWeight(float* grad_w, float* grad_bias, const float* grad_out
   const std::size_t kdim = cg * s.kh * s.kw, plane = s.ho * s.wo;
   const std::size_t wsize = s.o * kdim;
   const bool pointwise = isPointwise(s);
-  const std::size_t ld = colStride(s);
+  const std::size_t ld = pointwise ? plane : colStride(s);  // of B: the input itself when pointwise
   // Samples are cut into fixed runs of kSamplesPerPartial (whatever the thread count); each run
   // sums its samples in order into its own partial gradient, in parallel, and the partials are
   // added in run order. The result depends on the batch only, never on the threads.
@@ -426,7 +425,7 @@ bool conv2dBackwardWeight(float* grad_w, float* grad_bias, const float* grad_out
         const float* go = grad_out + (n * s.o + g * og) * plane;
         if (!pointwise) im2col(col, ld, xg, cg, s);
         // dW (og x kdim) += grad_out (og x plane) times col^T (plane x kdim)
-        if (!sgemm(false, true, og, kdim, plane, go, plane, pointwise ? xg : col, pointwise ? plane : ld, n == n0 ? 0.0f : 1.0f,
+        if (!sgemm(false, true, og, kdim, plane, go, plane, pointwise ? xg : col, ld, n == n0 ? 0.0f : 1.0f,
                   dst + g * og * kdim, kdim, threads)) {
           ok.store(false);
           return;
